@@ -1,0 +1,5 @@
+"""Allow ``python -m qmpcontract``."""
+
+from qmpcontract.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,169 @@
+"""Walk the JSON Schemas embedded in a contract and check what a validator can't.
+
+Contracts embed Draft 2020-12 schemas (``types``, command ``arguments`` and
+``returns``, event ``data``, and schema parameters of checks).  The meta-schema
+already checks that each is a schema; this module checks what makes one usable
+here: every ``$ref`` stays inside the contract set and resolves, no ``$id``
+re-bases a sub-schema, every regular expression compiles, and ``x-qmp`` member
+annotations are well formed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from qmpcontract.location import join_pointer, split_pointer
+
+SINGLE_SCHEMA_KEYWORDS = (
+    "additionalProperties",
+    "items",
+    "contains",
+    "not",
+    "if",
+    "then",
+    "else",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+)
+MAP_SCHEMA_KEYWORDS = ("properties", "patternProperties", "$defs", "dependentSchemas")
+LIST_SCHEMA_KEYWORDS = ("allOf", "anyOf", "oneOf", "prefixItems")
+ANNOTATION_KEYWORD = "x-qmp"
+
+
+def walk_schema(schema: object, pointer: str) -> Iterator[tuple[str, Mapping[str, object]]]:
+    """Yield ``(pointer, subschema)`` for every object subschema, *schema* first.
+
+    Only schema positions are visited, so a property that happens to be named
+    ``$ref`` or ``x-qmp`` is never mistaken for a keyword.
+
+    >>> [p for p, _ in walk_schema({"properties": {"a": {"items": {}}}}, "/s")]
+    ['/s', '/s/properties/a', '/s/properties/a/items']
+    """
+    stack: list[tuple[object, str]] = [(schema, pointer)]
+    while stack:
+        node, at = stack.pop()
+        if not isinstance(node, Mapping):
+            continue
+        yield at, node
+        children: list[tuple[object, str]] = []
+        for key in SINGLE_SCHEMA_KEYWORDS:
+            if key in node:
+                children.append((node[key], join_pointer(at, key)))
+        for key in MAP_SCHEMA_KEYWORDS:
+            value = node.get(key)
+            if isinstance(value, Mapping):
+                children.extend((v, join_pointer(at, key, k)) for k, v in value.items())
+        for key in LIST_SCHEMA_KEYWORDS:
+            value = node.get(key)
+            if isinstance(value, list):
+                children.extend((v, join_pointer(at, key, i)) for i, v in enumerate(value))
+        stack.extend(reversed(children))
+
+
+@dataclass(frozen=True)
+class RefTarget:
+    """Where a ``$ref`` points: a contract file of the set and a pointer in it."""
+
+    path: Path
+    pointer: str
+
+
+class RefError(ValueError):
+    """A ``$ref`` that breaks the contract-set rules, with the reason."""
+
+
+def resolve_ref(ref: str, file: Path, root: Path) -> RefTarget:
+    """Resolve *ref* written in contract *file* of the set rooted at *root*.
+
+    Only relative references are allowed: ``#/types/X`` inside the file, or
+    ``../jobs/1.0.0.json#/types/X`` to another contract of the set.
+
+    :raise RefError: for a network or absolute reference, a path outside
+        *root*, or a fragment that is not a JSON pointer.
+    """
+    parts = urlsplit(ref)
+    if parts.scheme or parts.netloc:
+        raise RefError(
+            f"'$ref' {ref!r} points outside the contract set; only relative references "
+            "such as '#/types/Name' or '../other/1.0.0.json#/types/Name' are allowed"
+        )
+    fragment = unquote(parts.fragment)
+    if fragment and not fragment.startswith("/"):
+        raise RefError(f"'$ref' {ref!r}: the fragment must be a JSON pointer such as '#/types/X'")
+    if not parts.path:
+        return RefTarget(file, fragment)
+    if parts.path.startswith("/"):
+        raise RefError(f"'$ref' {ref!r} is an absolute path; use a path relative to this file")
+    parts_path = PurePosixPath(unquote(parts.path))
+    target = (file.parent / parts_path).resolve()
+    try:
+        target.relative_to(root.resolve())
+    except ValueError:
+        raise RefError(f"'$ref' {ref!r} points outside the contract set ({root})") from None
+    return RefTarget(target, fragment)
+
+
+def resolve_pointer(document: object, pointer: str) -> tuple[bool, object]:
+    """Follow a JSON pointer; return ``(found, value)``.
+
+    >>> resolve_pointer({"a": [1, 2]}, "/a/1")
+    (True, 2)
+    >>> resolve_pointer({"a": []}, "/b")
+    (False, None)
+    """
+    node = document
+    for token in split_pointer(pointer):
+        if isinstance(node, Mapping) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return False, None
+    return True, node
+
+
+def regex_error(pattern: str) -> str | None:
+    """Return why *pattern* is not a usable regular expression, or None."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return str(exc)
+    return None
+
+
+def object_members(schema: object, document: object, depth: int = 0) -> set[str] | None:
+    """The member names an object schema declares, following local refs.
+
+    Returns None when that cannot be told statically (a reference to another
+    file, a boolean schema, an alternative of shapes), so callers only report
+    what is certain.
+    """
+    if depth > 20 or not isinstance(schema, Mapping):
+        return None
+    names: set[str] = set()
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        if not ref.startswith("#"):
+            return None
+        found, target = resolve_pointer(document, unquote(ref[1:]))
+        inner = object_members(target, document, depth + 1) if found else None
+        if inner is None:
+            return None
+        names |= inner
+    for sub in schema.get("allOf", []) if isinstance(schema.get("allOf"), list) else []:
+        inner = object_members(sub, document, depth + 1)
+        if inner is None:
+            return None
+        names |= inner
+    if any(k in schema for k in ("anyOf", "oneOf")):
+        return None
+    properties = schema.get("properties")
+    if isinstance(properties, Mapping):
+        names |= set(properties)
+    return names

@@ -1,0 +1,262 @@
+"""The catalogue of machine-check kinds a contract rule may name.
+
+A rule in a contract says *what* is agreed; its optional ``check`` names a kind
+from this catalogue plus parameters, and so says *how* a machine verifies it.
+This module is the single source of truth for the kinds: the contract loader
+validates ``check.params`` against :attr:`CheckKind.params_schema`, the CLI
+lists the kinds (``qmpcontract kinds``), and the engines that execute them
+(the transcript checker for scope ``transcript``, the differ and reviewer for
+scope ``change``) register one implementation per kind name.
+
+Parameters that name contract elements (:attr:`CheckKind.element_params`) must
+resolve to an element of the contract or of a contract it requires; parameters
+listed in :attr:`CheckKind.schema_params` are JSON Schemas and follow the same
+``$ref`` rules as every other schema in a contract.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from qmpcontract.model.contract import ElementKind
+from qmpcontract.model.frozen_json import FrozenJson, freeze
+
+
+class Scope(enum.StrEnum):
+    """Which engine executes a check kind."""
+
+    TRANSCRIPT = "transcript"  # qmpcontract check: recorded QMP traffic
+    CHANGE = "change"  # qmpcontract diff / review: two versions of an API
+
+
+@dataclass(frozen=True)
+class CheckKind:
+    """One kind of machine check and the parameters it takes."""
+
+    name: str
+    scope: Scope
+    summary: str
+    params_schema: FrozenJson
+    element_params: tuple[tuple[str, ElementKind], ...] = ()
+    schema_params: tuple[str, ...] = ()
+
+
+_NO_PARAMS: dict[str, object] = {"type": "object", "additionalProperties": False}
+_NAME = {"type": "string", "minLength": 1}
+_NAMES = {"type": "array", "items": _NAME, "uniqueItems": True}
+_ONLY = {
+    "type": "object",
+    "properties": {"commands": _NAMES},
+    "additionalProperties": False,
+}
+
+
+def _kind(
+    name: str,
+    scope: Scope,
+    summary: str,
+    params: Mapping[str, object] = _NO_PARAMS,
+    element_params: tuple[tuple[str, ElementKind], ...] = (),
+    schema_params: tuple[str, ...] = (),
+) -> CheckKind:
+    return CheckKind(name, scope, summary, freeze(params), element_params, schema_params)
+
+
+_STATES = {"type": "array", "items": _NAME, "minItems": 1, "uniqueItems": True}
+
+_KINDS = (
+    # -- protocol (qmp-core) -------------------------------------------------------------
+    _kind(
+        "greeting-first",
+        Scope.TRANSCRIPT,
+        "The server's first message on a connection is the greeting, and it is sent once.",
+    ),
+    _kind(
+        "negotiation",
+        Scope.TRANSCRIPT,
+        "Until the negotiation command succeeds, every other command is refused with the "
+        "given error class; negotiating a second time is refused the same way.",
+        {
+            "type": "object",
+            "properties": {"command": _NAME, "error_class": _NAME},
+            "required": ["command", "error_class"],
+            "additionalProperties": False,
+        },
+        element_params=(("command", ElementKind.COMMAND), ("error_class", ElementKind.ERROR)),
+    ),
+    _kind(
+        "message-schema",
+        Scope.TRANSCRIPT,
+        "Every message of the given kind validates against the given envelope schema.",
+        {
+            "type": "object",
+            "properties": {
+                "message": {"enum": ["greeting", "request", "success", "error", "event"]},
+                "schema": {"type": ["object", "boolean"]},
+            },
+            "required": ["message", "schema"],
+            "additionalProperties": False,
+        },
+        schema_params=("schema",),
+    ),
+    _kind(
+        "id-echo",
+        Scope.TRANSCRIPT,
+        "A response carries the request's id verbatim (same JSON value and type); a request "
+        "without an id gets a response without one.",
+    ),
+    _kind(
+        "one-response",
+        Scope.TRANSCRIPT,
+        "Every request gets exactly one response (unless the session ends first).",
+    ),
+    _kind(
+        "unsolicited-response",
+        Scope.TRANSCRIPT,
+        "No response carries an id that matches no outstanding request.",
+    ),
+    _kind(
+        "response-order",
+        Scope.TRANSCRIPT,
+        "Responses to in-band requests arrive in the order of the requests; only a reply to "
+        "an out-of-band request ('exec-oob') may overtake.",
+    ),
+    # -- elements ------------------------------------------------------------------------
+    _kind(
+        "arguments-schema",
+        Scope.TRANSCRIPT,
+        "A request's 'arguments' validate against the command's argument schema.",
+        _ONLY,
+        element_params=(("commands", ElementKind.COMMAND),),
+    ),
+    _kind(
+        "returns-schema",
+        Scope.TRANSCRIPT,
+        "A success response's 'return' validates against the command's return schema.",
+        _ONLY,
+        element_params=(("commands", ElementKind.COMMAND),),
+    ),
+    _kind(
+        "event-data-schema",
+        Scope.TRANSCRIPT,
+        "An event's 'data' validates against the event's data schema.",
+        {
+            "type": "object",
+            "properties": {"events": _NAMES},
+            "additionalProperties": False,
+        },
+        element_params=(("events", ElementKind.EVENT),),
+    ),
+    _kind(
+        "error-class-allowed",
+        Scope.TRANSCRIPT,
+        "An error response to a command uses one of the error classes the command lists.",
+        _ONLY,
+        element_params=(("commands", ElementKind.COMMAND),),
+    ),
+    _kind(
+        "error-spelling",
+        Scope.TRANSCRIPT,
+        "The producer sends the canonical spelling of an error class, not an alias; "
+        "consumers accept every listed spelling.",
+    ),
+    _kind(
+        "deprecated-use",
+        Scope.TRANSCRIPT,
+        "A client uses a deprecated element (what '-compat deprecated-input=reject' refuses).",
+    ),
+    _kind(
+        "declared-unimplemented",
+        Scope.TRANSCRIPT,
+        "A 'declared' command (agreed, not implemented yet) is answered with the given "
+        "error class: reported for information.",
+        {
+            "type": "object",
+            "properties": {"error_class": _NAME},
+            "required": ["error_class"],
+            "additionalProperties": False,
+        },
+        element_params=(("error_class", ElementKind.ERROR),),
+    ),
+    _kind(
+        "version-window",
+        Scope.TRANSCRIPT,
+        "An element is used on a producer version where it exists: not before its 'since', "
+        "not from its removal on.",
+    ),
+    # -- asynchronous jobs ---------------------------------------------------------------
+    _kind(
+        "job-terminal-event",
+        Scope.TRANSCRIPT,
+        "Every successful job-starting command is followed, anywhere after the request, by "
+        "exactly one of its terminal events for that job id.",
+        _ONLY,
+        element_params=(("commands", ElementKind.COMMAND),),
+    ),
+    _kind(
+        "job-state-machine",
+        Scope.TRANSCRIPT,
+        "The status reported by the given event walks only the allowed transitions, per job.",
+        {
+            "type": "object",
+            "properties": {
+                "event": _NAME,
+                "id_member": _NAME,
+                "status_member": _NAME,
+                "initial": _STATES,
+                "final": _STATES,
+                "transitions": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": _NAME, "uniqueItems": True},
+                    "minProperties": 1,
+                },
+            },
+            "required": ["event", "id_member", "status_member", "initial", "final", "transitions"],
+            "additionalProperties": False,
+        },
+        element_params=(("event", ElementKind.EVENT),),
+    ),
+    # -- changes (diff, review) ----------------------------------------------------------
+    _kind(
+        "names-kept",
+        Scope.CHANGE,
+        "The listed names stay on the wire: a later version may not remove or rename them.",
+        {
+            "type": "object",
+            "properties": {"commands": _NAMES, "events": _NAMES, "errors": _NAMES},
+            "minProperties": 1,
+            "additionalProperties": False,
+        },
+        element_params=(
+            ("commands", ElementKind.COMMAND),
+            ("events", ElementKind.EVENT),
+            ("errors", ElementKind.ERROR),
+        ),
+    ),
+    _kind(
+        "compatible-evolution",
+        Scope.CHANGE,
+        "Changes follow QEMU's direction rules: input may only widen; output may gain members "
+        "but not lose them or make them optional.",
+        _ONLY,
+        element_params=(("commands", ElementKind.COMMAND),),
+    ),
+    _kind(
+        "deprecation-window",
+        Scope.CHANGE,
+        "An element is removed only after it has been deprecated for the given number of "
+        "releases.",
+        {
+            "type": "object",
+            "properties": {"releases": {"type": "integer", "minimum": 1}},
+            "required": ["releases"],
+            "additionalProperties": False,
+        },
+    ),
+)
+
+CHECK_KINDS: Mapping[str, CheckKind] = MappingProxyType({k.name: k for k in _KINDS})
+"""Every check kind, by name."""

@@ -1,0 +1,275 @@
+"""The contract model: what QEMU and libvirt agreed, as frozen typed objects.
+
+One :class:`Contract` is one file ``contracts/<id>/<version>.json``.  Its wire
+names (``block-stream``, ``BLOCK_JOB_COMPLETED``, ``GenericError``) are the
+canonical spelling everywhere.  Schemas are JSON Schema (Draft 2020-12) kept as
+frozen JSON.  Objects are built by :mod:`qmpcontract.contract` after the file
+passed both the meta-schema and the semantic checks, so every field here can be
+trusted by its consumers.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from qmpcontract.model.frozen_json import FrozenJson
+from qmpcontract.model.versions import QemuRange, QemuVersion, SemVer, VersionRequirement
+
+
+class Level(enum.StrEnum):
+    """RFC 2119 requirement level of a rule."""
+
+    MUST = "MUST"  # ABI: names and wire format that existing clients rely on
+    SHOULD = "SHOULD"  # backward compatibility: keep old clients working
+    MAY = "MAY"  # advice
+
+    @property
+    def rank(self) -> int:
+        """0 for MUST, 1 for SHOULD, 2 for MAY: lower is more severe."""
+        return list(Level).index(self)
+
+
+class Category(enum.StrEnum):
+    """What a rule protects."""
+
+    ABI = "abi"
+    COMPAT = "compat"
+    PROTOCOL = "protocol"
+    LIFECYCLE = "lifecycle"
+    ADVICE = "advice"
+
+
+class ContractStatus(enum.StrEnum):
+    """Where a contract version stands between the two projects."""
+
+    DRAFT = "draft"
+    AGREED = "agreed"
+    DEPRECATED = "deprecated"
+    RETIRED = "retired"
+
+
+class ElementStatus(enum.StrEnum):
+    """The status of a command, event, error class or member."""
+
+    DECLARED = "declared"  # agreed but not implemented yet (QAPI's 'gen': false)
+    STABLE = "stable"
+    DEPRECATED = "deprecated"
+    REMOVED = "removed"
+    UNSTABLE = "unstable"
+
+
+class ElementKind(enum.StrEnum):
+    """The kinds of contract elements."""
+
+    COMMAND = "command"
+    EVENT = "event"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Where something was agreed or specified: a thread, commit, spec section."""
+
+    kind: str
+    title: str
+    url: str | None = None
+    date: str | None = None
+    commit: str | None = None
+    repo: str | None = None
+    section: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Deprecation:
+    """Deprecated in a producer version, with what to use instead."""
+
+    version: QemuVersion
+    replacement: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Removed in a producer version."""
+
+    version: QemuVersion
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """``since``, status, and the deprecation and removal of an element."""
+
+    status: ElementStatus
+    since: QemuVersion | None = None
+    deprecated: Deprecation | None = None
+    removed: Removal | None = None
+
+    def available_in(self, version: QemuVersion) -> bool:
+        """True if the producer offers the element in *version*.
+
+        >>> life = Lifecycle(ElementStatus.REMOVED, QemuVersion(1, 1),
+        ...                  removed=Removal(QemuVersion(1, 2)))
+        >>> life.available_in(QemuVersion(1, 1, 5)), life.available_in(QemuVersion(1, 2))
+        (True, False)
+        """
+        if self.status is ElementStatus.DECLARED or self.since is None:
+            return False
+        return version in QemuRange(self.since, self.removed.version if self.removed else None)
+
+
+@dataclass(frozen=True)
+class JobEnd:
+    """An event that ends a job, and the data member that holds the job id."""
+
+    event: str
+    id_member: str
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A command that starts a job which finishes later with a terminal event."""
+
+    id_from: tuple[str, ...]  # JSON pointers into the arguments; the first present wins
+    terminal_events: tuple[JobEnd, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Command:
+    """A QMP command: arguments in, a return value or an error out."""
+
+    name: str
+    summary: str
+    lifecycle: Lifecycle
+    arguments: FrozenJson | None
+    returns: FrozenJson | None
+    errors: tuple[str, ...]
+    job: JobSpec | None = None
+    allow_oob: bool = False
+    agreed: tuple[Reference, ...] = ()
+    pointer: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    """An asynchronous QMP event."""
+
+    name: str
+    summary: str
+    lifecycle: Lifecycle
+    data: FrozenJson | None
+    agreed: tuple[Reference, ...] = ()
+    pointer: str = ""
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """An alternative spelling of an error class, and where it appears."""
+
+    name: str
+    origin: str  # "off-tree" (downstream, unmerged), "draft" (a draft's spelling), "legacy"
+    since: QemuVersion | None = None
+    until: QemuVersion | None = None
+    seen_in: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ErrorClass:
+    """An error ``class`` value, with accepted alternative spellings."""
+
+    name: str
+    summary: str
+    lifecycle: Lifecycle
+    aliases: tuple[Spelling, ...] = ()
+    agreed: tuple[Reference, ...] = ()
+    pointer: str = ""
+
+    def spellings(self) -> tuple[str, ...]:
+        """The canonical name followed by every accepted alias."""
+        return (self.name, *(a.name for a in self.aliases))
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A machine check: a kind from the check-kind catalogue and its parameters."""
+
+    kind: str
+    params: FrozenJson
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One agreed rule: an RFC 2119 statement, where it comes from, how to check it."""
+
+    id: str
+    level: Level
+    category: Category
+    statement: str
+    sources: tuple[Reference, ...]
+    check: CheckSpec | None = None
+    rationale: str | None = None
+    pointer: str = ""
+
+
+@dataclass(frozen=True)
+class Party:
+    """A producer or consumer project and the versions of it the contract covers."""
+
+    name: str
+    versions: QemuRange | None = None  # release numbers of *this* party
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Another contract this one builds on (for shared error classes and types)."""
+
+    contract: str
+    version: VersionRequirement
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One version of one agreed API area."""
+
+    id: str
+    version: SemVer
+    title: str
+    summary: str
+    status: ContractStatus
+    producer: Party
+    consumers: tuple[Party, ...]
+    agreed: tuple[Reference, ...]
+    requires: tuple[Requirement, ...] = ()
+    types: FrozenJson = None
+    commands: tuple[Command, ...] = ()
+    events: tuple[Event, ...] = ()
+    errors: tuple[ErrorClass, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    changes: str | None = None
+    path: str = field(default="", compare=False)
+
+    @property
+    def ref(self) -> str:
+        """``id@version``, the way findings name a contract."""
+        return f"{self.id}@{self.version}"
+
+    def command(self, name: str) -> Command | None:
+        """The command called *name*, if this contract defines it."""
+        return next((c for c in self.commands if c.name == name), None)
+
+    def event(self, name: str) -> Event | None:
+        """The event called *name*, if this contract defines it."""
+        return next((e for e in self.events if e.name == name), None)
+
+    def error(self, name: str) -> ErrorClass | None:
+        """The error class whose canonical name or alias is *name*."""
+        return next((e for e in self.errors if name in e.spellings()), None)
+
+    def rule(self, rule_id: str) -> Rule | None:
+        """The rule with id *rule_id*, if this contract states it."""
+        return next((r for r in self.rules if r.id == rule_id), None)

@@ -1,0 +1,286 @@
+"""A strict JSON parser that remembers where every value and member name is.
+
+Contracts are hand-written, so a problem must be reported at the line of the
+offending member.  :func:`parse_located` parses RFC 8259 JSON (no comments, no
+trailing commas, no NaN) without recursion, so deep nesting cannot exhaust the
+stack, and returns the value with a :class:`SourceMap` from JSON pointers to
+positions.  Duplicate member names are not an error here; they are returned so
+the caller can report them (the last value wins, as in :func:`json.loads`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qmpcontract.errors import InputReadError, JsonSyntaxError
+from qmpcontract.location import Location, join_pointer, split_pointer
+
+_WS = re.compile(r"[ \t\n\r]*")
+_STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"')
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_LITERALS = {"true": True, "false": False, "null": None}
+
+
+@dataclass(frozen=True)
+class Position:
+    """A 1-based line and column plus the 0-based character offset."""
+
+    line: int
+    column: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class DuplicateKey:
+    """A member name that appears twice in one object."""
+
+    pointer: str
+    position: Position
+    first: Position
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Maps JSON pointers of a parsed document to positions in its text."""
+
+    file: str
+    values: dict[str, Position] = field(default_factory=dict)
+    keys: dict[str, Position] = field(default_factory=dict)
+
+    def position(self, pointer: str, *, prefer_key: bool = True) -> Position | None:
+        """Return the position of *pointer*, or of its nearest known ancestor.
+
+        For an object member the position of its name is preferred, because
+        that is the line a reader looks for.
+        """
+        tokens = split_pointer(pointer)
+        while True:
+            current = join_pointer("", *tokens)
+            if prefer_key and current in self.keys:
+                return self.keys[current]
+            if current in self.values:
+                return self.values[current]
+            if not tokens:
+                return None
+            tokens.pop()
+
+    def locate(self, pointer: str, *, prefer_key: bool = True) -> Location:
+        """Return a :class:`Location` for *pointer* (see :meth:`position`)."""
+        pos = self.position(pointer, prefer_key=prefer_key)
+        if pos is None:
+            return Location(self.file, pointer=pointer)
+        return Location(self.file, pos.line, pos.column, pos.offset, pointer=pointer)
+
+
+@dataclass(frozen=True)
+class LocatedJson:
+    """A parsed JSON document with its source map and duplicate member names."""
+
+    value: object
+    source: SourceMap
+    duplicates: tuple[DuplicateKey, ...]
+
+
+class _Lines:
+    def __init__(self, text: str) -> None:
+        self._starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+
+    def position(self, offset: int) -> Position:
+        index = bisect.bisect_right(self._starts, offset) - 1
+        return Position(index + 1, offset - self._starts[index] + 1, offset)
+
+
+@dataclass
+class _Frame:
+    container: dict[str, object] | list[object]
+    pointer: str
+    key: str = ""
+    index: int = 0
+
+
+def read_text(path: Path, display: str | None = None) -> str:
+    """Read *path* as UTF-8 text.
+
+    :raise InputReadError: if the file cannot be read or is not valid UTF-8;
+        the location names the line of the first undecodable byte.
+    """
+    name = display if display is not None else str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputReadError(f"cannot read file: {exc.strerror or exc}", Location(name)) from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        head = data[: exc.start]
+        line = head.count(b"\n") + 1
+        column = exc.start - (head.rfind(b"\n") + 1) + 1
+        raise InputReadError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            Location(name, line, column, exc.start),
+        ) from exc
+
+
+def parse_located(text: str, file: str) -> LocatedJson:
+    """Parse *text* as one JSON document, keeping the position of every value.
+
+    >>> doc = parse_located('{\\n  "a": [1, {"b": null}]\\n}', "x.json")
+    >>> doc.value
+    {'a': [1, {'b': None}]}
+    >>> doc.source.keys["/a/1/b"]
+    Position(line=2, column=14, offset=15)
+
+    :raise JsonSyntaxError: at the first character that is not valid JSON.
+    """
+    return _Parser(text, file).parse()
+
+
+class _Parser:
+    def __init__(self, text: str, file: str) -> None:
+        self.text = text
+        self.file = file
+        self.lines = _Lines(text)
+        self.source = SourceMap(file)
+        self.duplicates: list[DuplicateKey] = []
+
+    def error(self, message: str, offset: int) -> JsonSyntaxError:
+        pos = self.lines.position(offset)
+        return JsonSyntaxError(message, Location(self.file, pos.line, pos.column, offset))
+
+    def skip(self, offset: int) -> int:
+        match = _WS.match(self.text, offset)
+        assert match is not None
+        return match.end()
+
+    def describe(self, offset: int) -> str:
+        if offset >= len(self.text):
+            return "end of input"
+        return repr(self.text[offset])
+
+    def parse(self) -> LocatedJson:
+        text = self.text
+        stack: list[_Frame] = []
+        i = self.skip(0)
+        while True:
+            pointer = self.child_pointer(stack[-1]) if stack else ""
+            self.source.values[pointer] = self.lines.position(i)
+            char = text[i : i + 1]
+            value: object
+            if char == "{":
+                i = self.skip(i + 1)
+                if text[i : i + 1] == "}":
+                    value, i = {}, i + 1
+                else:
+                    frame = _Frame({}, pointer)
+                    i = self.read_key(frame, i)
+                    stack.append(frame)
+                    continue
+            elif char == "[":
+                i = self.skip(i + 1)
+                if text[i : i + 1] == "]":
+                    value, i = [], i + 1
+                else:
+                    stack.append(_Frame([], pointer))
+                    continue
+            else:
+                value, i = self.scalar(i)
+            # A value is complete: attach it and close every container it completes.
+            while True:
+                if not stack:
+                    i = self.skip(i)
+                    if i != len(text):
+                        raise self.error(
+                            f"unexpected {self.describe(i)} after the JSON document", i
+                        )
+                    return LocatedJson(value, self.source, tuple(self.duplicates))
+                frame = stack[-1]
+                closer = "}" if isinstance(frame.container, dict) else "]"
+                if isinstance(frame.container, dict):
+                    frame.container[frame.key] = value
+                else:
+                    frame.container.append(value)
+                i = self.skip(i)
+                char = text[i : i + 1]
+                if char == ",":
+                    i = self.skip(i + 1)
+                    if isinstance(frame.container, dict):
+                        i = self.read_key(frame, i)
+                    else:
+                        frame.index += 1
+                        if text[i : i + 1] == "]":
+                            raise self.error("trailing comma before ']'", i)
+                    break
+                if char == closer:
+                    i += 1
+                    value = frame.container
+                    stack.pop()
+                    continue
+                raise self.error(f"expected ',' or '{closer}', found {self.describe(i)}", i)
+
+    @staticmethod
+    def child_pointer(frame: _Frame) -> str:
+        if isinstance(frame.container, dict):
+            return join_pointer(frame.pointer, frame.key)
+        return join_pointer(frame.pointer, frame.index)
+
+    def read_key(self, frame: _Frame, i: int) -> int:
+        if self.text[i : i + 1] != '"':
+            hint = " (trailing comma?)" if self.text[i : i + 1] == "}" else ""
+            raise self.error(
+                f"expected a member name in double quotes, found {self.describe(i)}{hint}", i
+            )
+        key, end = self.string(i)
+        pointer = join_pointer(frame.pointer, key)
+        position = self.lines.position(i)
+        assert isinstance(frame.container, dict)
+        if key in frame.container:
+            self.duplicates.append(DuplicateKey(pointer, position, self.source.keys[pointer]))
+        self.source.keys[pointer] = position
+        frame.key = key
+        end = self.skip(end)
+        if self.text[end : end + 1] != ":":
+            raise self.error(f"expected ':' after member name, found {self.describe(end)}", end)
+        return self.skip(end + 1)
+
+    def string(self, i: int) -> tuple[str, int]:
+        match = _STRING.match(self.text, i)
+        if match is None:
+            j = i + 1
+            while j < len(self.text):
+                char = self.text[j]
+                if char == '"':
+                    break
+                if char == "\\":
+                    if not re.match(r'\\(["\\/bfnrt]|u[0-9a-fA-F]{4})', self.text[j : j + 6]):
+                        raise self.error("invalid escape sequence in string", j)
+                    j += 2
+                    continue
+                if ord(char) < 0x20:
+                    raise self.error(
+                        f"control character U+{ord(char):04X} in string (escape it)", j
+                    )
+                j += 1
+            raise self.error("unterminated string", i)
+        return json.loads(match.group()), match.end()
+
+    def scalar(self, i: int) -> tuple[object, int]:
+        char = self.text[i : i + 1]
+        if char == '"':
+            return self.string(i)
+        match = _NUMBER.match(self.text, i)
+        if match is not None and match.end() > i:
+            token = match.group()
+            if any(c in token for c in ".eE"):
+                number = float(token)
+                if number in (float("inf"), float("-inf")):
+                    raise self.error(f"number out of range: {token}", i)
+                return number, match.end()
+            return int(token), match.end()
+        for word, literal in _LITERALS.items():
+            if self.text.startswith(word, i):
+                return literal, i + len(word)
+        raise self.error(f"expected a JSON value, found {self.describe(i)}", i)

@@ -1,0 +1,1 @@
+"""The ``report`` layer: renderers turn data into text; they decide nothing."""

@@ -1,0 +1,74 @@
+"""Render contract problems (from ``qmpcontract lint``) as text or JSON.
+
+Text is gcc-style, one line per problem, so editors and CI annotate it::
+
+    contracts/block-jobs/1.0.0.json:12:7: error [meta-schema] command 'x': unknown member 'sumary'
+        contracts/block-jobs/1.0.0.json:9:7: note: first defined here
+
+The JSON document is described by ``docs/reference/lint-output.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from qmpcontract import __version__
+from qmpcontract.contract.loader import LintResult
+from qmpcontract.contract.problems import Problem
+from qmpcontract.location import Location
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def render_text(result: LintResult) -> str:
+    """Render *result* as gcc-style lines followed by a one-line summary."""
+    lines = []
+    for problem in result.problems:
+        lines.append(f"{problem.location}: error [{problem.code}] {problem.message}")
+        lines.extend(f"    {where}: note: {note}" for where, note in problem.related)
+    files_with = len({p.location.file for p in result.problems})
+    checked = _plural(len(result.files), "contract file")
+    if result.problems:
+        lines.append(
+            f"{_plural(len(result.problems), 'problem')} in {_plural(files_with, 'file')} "
+            f"({checked} checked)"
+        )
+    else:
+        lines.append(f"{checked} checked, no problems")
+    return "\n".join(lines) + "\n"
+
+
+def _location(location: Location) -> dict[str, Any]:
+    return {
+        "file": location.file,
+        "line": location.line,
+        "column": location.column,
+        "pointer": location.pointer,
+    }
+
+
+def _problem(problem: Problem) -> dict[str, Any]:
+    return {
+        "code": str(problem.code),
+        "message": problem.message,
+        "location": _location(problem.location),
+        "related": [{"location": _location(w), "note": n} for w, n in problem.related],
+    }
+
+
+def render_json(result: LintResult) -> str:
+    """Render *result* as a JSON document (``docs/reference/lint-output.md``)."""
+    document = {
+        "tool": {"name": "qmpcontract", "version": __version__},
+        "files": list(result.files),
+        "problems": [_problem(p) for p in result.problems],
+        "summary": {
+            "files": len(result.files),
+            "problems": len(result.problems),
+            "contracts": sum(len(s) for s in result.sets),
+        },
+    }
+    return json.dumps(document, indent=2) + "\n"
