@@ -108,31 +108,25 @@ def _quote(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _schema_context(error: ValidationError) -> str | None:
+def _then_context(error: ValidationError) -> str | None:
     """The description of the 'then' branch an error comes from, if any."""
-    node: object = meta_schema()
-    found: str | None = None
-    inside_then = False
-    for token in error.absolute_schema_path:
-        if isinstance(node, Mapping) and token == "$ref" and isinstance(node.get("$ref"), str):
-            ref = str(node["$ref"])
-            if not ref.startswith("#/"):
-                return found
-            node = meta_schema()
-            for part in ref[2:].split("/"):
-                node = node[part] if isinstance(node, Mapping) else None
-            continue
+    if "then" not in error.absolute_schema_path or not isinstance(error.schema, Mapping):
+        return None
+    description = error.schema.get("description")
+    return description if isinstance(description, str) else None
+
+
+def _forbidden_members(error: ValidationError) -> list[str]:
+    """The members present in the instance that a ``not: {required}`` forbids."""
+    names: list[str] = []
+    stack: list[object] = [error.validator_value]
+    while stack:
+        node = stack.pop()
         if isinstance(node, Mapping):
-            node = node.get(str(token))
-        elif isinstance(node, list) and isinstance(token, int) and token < len(node):
-            node = node[token]
-        else:
-            return found
-        if token == "then":
-            inside_then = True
-        if inside_then and isinstance(node, Mapping) and isinstance(node.get("description"), str):
-            found = str(node["description"])
-    return found
+            names.extend(n for n in node.get("required", []) if isinstance(n, str))
+            stack.extend(node.get("anyOf", []))
+    instance = error.instance if isinstance(error.instance, Mapping) else {}
+    return sorted(n for n in set(names) if n in instance)
 
 
 def explain(
@@ -147,12 +141,15 @@ def explain(
     *document*; *code* is the problem code to report.
     """
     tokens = [*base, *error.absolute_path]
+    if "propertyNames" in error.relative_schema_path:
+        # jsonschema validates a member *name* with the object's path; point at the name.
+        tokens.append(str(error.instance))
     pointer = join_pointer("", *tokens)
     where = describe_element(tokens, document.value)
     instance = error.instance
     schema = error.schema if isinstance(error.schema, Mapping) else {}
     description = schema.get("description") if isinstance(schema, Mapping) else None
-    context = _schema_context(error)
+    context = _then_context(error)
     suffix = f" (with {context})" if context else ""
 
     def problem(message: str, at: str = pointer) -> Problem:
@@ -169,9 +166,9 @@ def explain(
         for key in instance:
             if key not in known and not any(p.search(key) for p in patterns):
                 yield problem(f"unknown member '{key}'", join_pointer(pointer, key))
-    elif validator is None and error.schema is False:
-        name = str(tokens[-1]) if tokens else "value"
-        yield problem(f"member '{name}' is not allowed{suffix}")
+    elif validator == "not" and _forbidden_members(error):
+        for name in _forbidden_members(error):
+            yield problem(f"member '{name}' is not allowed{suffix}", join_pointer(pointer, name))
     elif validator == "enum":
         options = ", ".join(_quote(v) for v in error.validator_value)
         yield problem(f"{_quote(instance)} is not one of {options}")
@@ -184,9 +181,6 @@ def explain(
     elif validator == "pattern":
         what = description if isinstance(description, str) else f"matching {error.validator_value}"
         yield problem(f"{_quote(instance)} is not {what}")
-    elif validator == "propertyNames":
-        # jsonschema reports the object; the offending name is the instance.
-        yield _property_name_problem(error, document, pointer, where, code)
     elif validator in ("minItems", "minProperties", "minLength"):
         unit = {"minItems": "item", "minProperties": "member", "minLength": "character"}
         count = error.validator_value
@@ -197,14 +191,3 @@ def explain(
     else:
         message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
         yield problem(message)
-
-
-def _property_name_problem(
-    error: ValidationError, document: LocatedJson, pointer: str, where: str, code: ProblemCode
-) -> Problem:
-    name = error.instance
-    inner = error.context[0] if error.context else error
-    schema = inner.schema if isinstance(inner.schema, Mapping) else {}
-    description = schema.get("description", "a valid name")
-    location = document.source.locate(join_pointer(pointer, str(name)))
-    return Problem(location, code, f"{where}: {_quote(name)} is not {description}")

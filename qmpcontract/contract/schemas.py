@@ -105,7 +105,7 @@ def resolve_ref(ref: str, file: Path, root: Path) -> RefTarget:
     try:
         target.relative_to(root.resolve())
     except ValueError:
-        raise RefError(f"'$ref' {ref!r} points outside the contract set ({root})") from None
+        raise RefError(f"'$ref' {ref!r} points outside the contract set") from None
     return RefTarget(target, fragment)
 
 

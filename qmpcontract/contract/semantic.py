@@ -65,9 +65,12 @@ def _check_path(file: ContractFile, root: Path, report: _Reporter) -> None:
         relative = file.path.relative_to(root.resolve())
     except ValueError:
         relative = Path(file.path.name)
-    expected = f"<contract>/<version>.json under {root}"
     if len(relative.parts) != 2:
-        report(ProblemCode.FILE_NAME, "", f"a contract file must be {expected}")
+        report(
+            ProblemCode.FILE_NAME,
+            "",
+            "a contract file must be <contract>/<version>.json in the contract set directory",
+        )
         return
     if contract_id is not None and relative.parts[0] != contract_id:
         report(

@@ -1,0 +1,37 @@
+"""Shared fixtures: where the repository, the shipped contracts and the corpus are."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CONTRACTS = REPO / "contracts"
+TEST_CORPUS = Path(__file__).resolve().parent / "corpus"
+SHARED_CORPUS = Path(os.environ.get("QMPCONTRACT_SHARED_CORPUS", REPO.parent / "shared" / "corpus"))
+REGENERATE = os.environ.get("QMPCONTRACT_REGENERATE") == "1"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update",
+        action="store_true",
+        default=False,
+        help="rewrite golden expected files instead of comparing (review the diff!)",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """True when golden files should be rewritten (--update or QMPCONTRACT_REGENERATE=1)."""
+    return bool(request.config.getoption("--update")) or REGENERATE
+
+
+@pytest.fixture
+def shared_corpus() -> Path:
+    """The shared corpus of real recordings and schemas; skips when absent."""
+    if not SHARED_CORPUS.is_dir():
+        pytest.skip(f"shared corpus not available at {SHARED_CORPUS}")
+    return SHARED_CORPUS
