@@ -23,9 +23,7 @@ CASES = sorted(p for p in (TEST_CORPUS / "contracts").iterdir() if p.is_dir())
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_golden_case(
-    case: Path, monkeypatch: pytest.MonkeyPatch, update_golden: bool
-) -> None:
+def test_golden_case(case: Path, monkeypatch: pytest.MonkeyPatch, update_golden: bool) -> None:
     monkeypatch.chdir(case)
     result = lint_paths([Path(".")])
     text = render_text(result)

@@ -33,7 +33,7 @@ from qmpcontract.model.contract import (
     Rule,
     Spelling,
 )
-from qmpcontract.model.frozen_json import freeze, thaw
+from qmpcontract.model.frozen_json import freeze
 from qmpcontract.model.versions import QemuRange, QemuVersion, SemVer, VersionRequirement
 
 _REFERENCE_FIELDS = ("kind", "title", "url", "date", "commit", "repo", "section", "note")
@@ -116,8 +116,12 @@ def _error(name: str, raw: Mapping[str, Any]) -> ErrorClass:
         lifecycle=_lifecycle(raw),
         aliases=tuple(
             Spelling(
-                a["name"], a["origin"], _qv(a.get("since")), _qv(a.get("until")),
-                a.get("seen_in"), a.get("note"),
+                a["name"],
+                a["origin"],
+                _qv(a.get("since")),
+                _qv(a.get("until")),
+                a.get("seen_in"),
+                a.get("note"),
             )
             for a in raw.get("aliases", [])
         ),

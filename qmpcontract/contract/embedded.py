@@ -55,7 +55,9 @@ class _Problems:
 
     def add(self, code: ProblemCode, pointer: str, message: str) -> None:
         where = describe_element(split_pointer(pointer), self.document.value)
-        self.items.append(Problem(self.document.source.locate(pointer), code, f"{where}: {message}"))
+        self.items.append(
+            Problem(self.document.source.locate(pointer), code, f"{where}: {message}")
+        )
 
 
 def embedded_schema_problems(file: ContractFile, index: SetIndex) -> list[Problem]:
@@ -143,4 +145,6 @@ def _check_ref(
     if not ok:
         found.add(ProblemCode.SCHEMA_REF, pointer, f"'$ref' {ref!r} does not resolve")
     elif not isinstance(value, Mapping | bool):
-        found.add(ProblemCode.SCHEMA_REF, pointer, f"'$ref' {ref!r} points to something not a schema")
+        found.add(
+            ProblemCode.SCHEMA_REF, pointer, f"'$ref' {ref!r} points to something not a schema"
+        )

@@ -46,9 +46,7 @@ def display_path(path: Path) -> str:
 
 
 def _contract_files(directory: Path) -> list[Path]:
-    return sorted(
-        p for p in directory.glob("*.json") if p.is_file() and p.name != META_SCHEMA_NAME
-    )
+    return sorted(p for p in directory.glob("*.json") if p.is_file() and p.name != META_SCHEMA_NAME)
 
 
 def _targets(path: Path) -> tuple[Path, list[Path]]:
@@ -114,9 +112,7 @@ def _check_root(root: Path, named: Sequence[Path]) -> tuple[list[Problem], Contr
             problems.extend(semantic_problems(file, index))
             problems.extend(embedded_schema_problems(file, index))
         all_problems[path] = problems
-    reported = sorted(
-        {p for path in named for p in all_problems[path]}, key=Problem.sort_key
-    )
+    reported = sorted({p for path in named for p in all_problems[path]}, key=Problem.sort_key)
     if any(all_problems.values()):
         return reported, None
     contracts = tuple(build_contract(f.raw, f.display) for f in index.files.values())

@@ -75,9 +75,7 @@ def _annotation_validator() -> Draft202012Validator:
     return Draft202012Validator({"$ref": "#/$defs/memberAnnotation", "$defs": root["$defs"]})
 
 
-def annotation_problems(
-    value: object, pointer: str, document: LocatedJson
-) -> Iterator[Problem]:
+def annotation_problems(value: object, pointer: str, document: LocatedJson) -> Iterator[Problem]:
     """Yield problems of an ``x-qmp`` member annotation found at *pointer*.
 
     The annotation is validated against the meta-schema's
@@ -169,14 +167,14 @@ def explain(
     elif validator == "not" and _forbidden_members(error):
         for name in _forbidden_members(error):
             yield problem(f"member '{name}' is not allowed{suffix}", join_pointer(pointer, name))
-    elif validator == "enum":
+    elif validator == "enum" and isinstance(error.validator_value, list):
         options = ", ".join(_quote(v) for v in error.validator_value)
         yield problem(f"{_quote(instance)} is not one of {options}")
     elif validator == "const":
         yield problem(f"{_quote(instance)} must be {_quote(error.validator_value)}")
     elif validator == "type":
         expected = error.validator_value
-        names = expected if isinstance(expected, list) else [expected]
+        names = [str(n) for n in expected] if isinstance(expected, list) else [str(expected)]
         yield problem(f"expected {' or '.join(names)}, found {_type_name(instance)}")
     elif validator == "pattern":
         what = description if isinstance(description, str) else f"matching {error.validator_value}"

@@ -10,6 +10,7 @@ meta-schema found problems elsewhere in the file.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -25,7 +26,11 @@ from qmpcontract.model.contract import ElementKind
 from qmpcontract.model.frozen_json import thaw
 from qmpcontract.model.versions import QemuVersion, VersionRequirement
 
-_SECTIONS = {ElementKind.COMMAND: "commands", ElementKind.EVENT: "events", ElementKind.ERROR: "errors"}
+_SECTIONS = {
+    ElementKind.COMMAND: "commands",
+    ElementKind.EVENT: "events",
+    ElementKind.ERROR: "errors",
+}
 
 
 class _Reporter:
@@ -36,7 +41,11 @@ class _Reporter:
         self.problems: list[Problem] = []
 
     def __call__(
-        self, code: ProblemCode, pointer: str, message: str, related: tuple[tuple[str, str], ...] = ()
+        self,
+        code: ProblemCode,
+        pointer: str,
+        message: str,
+        related: tuple[tuple[str, str], ...] = (),
     ) -> None:
         where = describe_element(split_pointer(pointer), self.document.value)
         located = tuple((self.document.source.locate(p), note) for p, note in related)
@@ -107,9 +116,8 @@ def check_order(
         ("removed in", removed, "/removed/version"),
     ]
     present = [(label, v, p) for label, v, p in steps if v is not None]
-    for (label_a, a, _), (label_b, b, at) in zip(present, present[1:], strict=False):
-        assert a is not None and b is not None
-        if b < a:
+    for (label_a, a, _), (label_b, b, at) in itertools.pairwise(present):
+        if a is not None and b is not None and b < a:
             report(
                 ProblemCode.LIFECYCLE,
                 pointer + at,
@@ -131,7 +139,8 @@ def _check_lifecycles(file: ContractFile, report: _Reporter) -> None:
                     report(
                         ProblemCode.LIFECYCLE,
                         join_pointer(pointer, "aliases", i, "until"),
-                        f"alias '{item.get('name')}' appears until {until}, before its since {since}",
+                        f"alias '{item.get('name')}' appears until {until}, "
+                        f"before its since {since}",
                     )
     versions = as_map(as_map(raw.get("producer")).get("versions"))
     since, until = _version(versions.get("since")), _version(versions.get("until"))
@@ -293,9 +302,7 @@ def _check_commands(file: ContractFile, visible: _Visible, report: _Reporter) ->
                 )
 
 
-def _check_rules(
-    file: ContractFile, index: SetIndex, visible: _Visible, report: _Reporter
-) -> None:
+def _check_rules(file: ContractFile, index: SetIndex, visible: _Visible, report: _Reporter) -> None:
     first: dict[str, str] = {}
     others: dict[str, ContractFile] = {}
     for other in index.files.values():
@@ -314,8 +321,7 @@ def _check_rules(
                 report(
                     ProblemCode.RULE_ID,
                     pointer + "/id",
-                    f"rule id '{rule_id}' must start with the contract id "
-                    f"'{file.contract_id}/'",
+                    f"rule id '{rule_id}' must start with the contract id '{file.contract_id}/'",
                 )
             if rule_id in first:
                 report(
@@ -351,7 +357,9 @@ def _check_check(
         )
         return
     params = check.get("params", {})
-    validator = Draft202012Validator(thaw(kind.params_schema))
+    schema = thaw(kind.params_schema)
+    assert isinstance(schema, dict)
+    validator = Draft202012Validator(schema)
     for error in validator.iter_errors(params):
         for problem in explain(
             error, report.document, split_pointer(pointer + "/params"), ProblemCode.CHECK_PARAMS

@@ -247,8 +247,7 @@ _KINDS = (
     _kind(
         "deprecation-window",
         Scope.CHANGE,
-        "An element is removed only after it has been deprecated for the given number of "
-        "releases.",
+        "An element is removed only after it has been deprecated for the given number of releases.",
         {
             "type": "object",
             "properties": {"releases": {"type": "integer", "minimum": 1}},

@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from qmpcontract.errors import InputReadError, JsonSyntaxError
@@ -43,13 +43,52 @@ class DuplicateKey:
     first: Position
 
 
-@dataclass(frozen=True)
-class SourceMap:
-    """Maps JSON pointers of a parsed document to positions in its text."""
+class _Node:
+    """Positions of one value, of its member name, and of its children."""
 
-    file: str
-    values: dict[str, Position] = field(default_factory=dict)
-    keys: dict[str, Position] = field(default_factory=dict)
+    __slots__ = ("children", "key", "value")
+
+    def __init__(self, value: Position) -> None:
+        self.value = value
+        self.key: Position | None = None
+        self.children: dict[str, _Node] | list[_Node] | None = None
+
+
+class SourceMap:
+    """Maps JSON pointers of a parsed document to positions in its text.
+
+    Positions are kept in a tree shaped like the document, so memory grows
+    with the number of values, not with their depth.
+    """
+
+    def __init__(self, file: str, root: _Node | None = None) -> None:
+        self.file = file
+        self._root = root
+
+    def _node(self, pointer: str) -> tuple[_Node | None, bool]:
+        """The node at *pointer* or its nearest ancestor, and whether it is exact."""
+        node = self._root
+        if node is None:
+            return None, False
+        for token in split_pointer(pointer):
+            children = node.children
+            if isinstance(children, dict) and token in children:
+                node = children[token]
+            elif isinstance(children, list) and token.isdigit() and int(token) < len(children):
+                node = children[int(token)]
+            else:
+                return node, False
+        return node, True
+
+    def value_position(self, pointer: str) -> Position | None:
+        """The position where the value at *pointer* starts, if it exists."""
+        node, exact = self._node(pointer)
+        return node.value if node is not None and exact else None
+
+    def key_position(self, pointer: str) -> Position | None:
+        """The position of the member name of *pointer*, if it is an object member."""
+        node, exact = self._node(pointer)
+        return node.key if node is not None and exact else None
 
     def position(self, pointer: str, *, prefer_key: bool = True) -> Position | None:
         """Return the position of *pointer*, or of its nearest known ancestor.
@@ -57,16 +96,12 @@ class SourceMap:
         For an object member the position of its name is preferred, because
         that is the line a reader looks for.
         """
-        tokens = split_pointer(pointer)
-        while True:
-            current = join_pointer("", *tokens)
-            if prefer_key and current in self.keys:
-                return self.keys[current]
-            if current in self.values:
-                return self.values[current]
-            if not tokens:
-                return None
-            tokens.pop()
+        node, _ = self._node(pointer)
+        if node is None:
+            return None
+        if prefer_key and node.key is not None:
+            return node.key
+        return node.value
 
     def locate(self, pointer: str, *, prefer_key: bool = True) -> Location:
         """Return a :class:`Location` for *pointer* (see :meth:`position`)."""
@@ -97,7 +132,7 @@ class _Lines:
 @dataclass
 class _Frame:
     container: dict[str, object] | list[object]
-    pointer: str
+    node: _Node
     key: str = ""
     index: int = 0
 
@@ -126,12 +161,12 @@ def read_text(path: Path, display: str | None = None) -> str:
 
 
 def parse_located(text: str, file: str) -> LocatedJson:
-    """Parse *text* as one JSON document, keeping the position of every value.
+    r"""Parse *text* as one JSON document, keeping the position of every value.
 
     >>> doc = parse_located('{\\n  "a": [1, {"b": null}]\\n}', "x.json")
     >>> doc.value
     {'a': [1, {'b': None}]}
-    >>> doc.source.keys["/a/1/b"]
+    >>> doc.source.key_position("/a/1/b")
     Position(line=2, column=14, offset=15)
 
     :raise JsonSyntaxError: at the first character that is not valid JSON.
@@ -144,7 +179,6 @@ class _Parser:
         self.text = text
         self.file = file
         self.lines = _Lines(text)
-        self.source = SourceMap(file)
         self.duplicates: list[DuplicateKey] = []
 
     def error(self, message: str, offset: int) -> JsonSyntaxError:
@@ -164,27 +198,41 @@ class _Parser:
     def parse(self) -> LocatedJson:
         text = self.text
         stack: list[_Frame] = []
+        root: _Node | None = None
+        pending_key: Position | None = None
         i = self.skip(0)
         while True:
-            pointer = self.child_pointer(stack[-1]) if stack else ""
-            self.source.values[pointer] = self.lines.position(i)
+            node = _Node(self.lines.position(i))
+            node.key = pending_key
+            if stack:
+                parent = stack[-1]
+                if isinstance(parent.node.children, dict):
+                    parent.node.children[parent.key] = node
+                else:
+                    assert parent.node.children is not None
+                    parent.node.children.append(node)
+            else:
+                root = node
             char = text[i : i + 1]
             value: object
             if char == "{":
                 i = self.skip(i + 1)
+                node.children = {}
                 if text[i : i + 1] == "}":
                     value, i = {}, i + 1
                 else:
-                    frame = _Frame({}, pointer)
-                    i = self.read_key(frame, i)
+                    frame = _Frame({}, node)
                     stack.append(frame)
+                    i, pending_key = self.read_key(stack, i)
                     continue
             elif char == "[":
                 i = self.skip(i + 1)
+                node.children = []
                 if text[i : i + 1] == "]":
                     value, i = [], i + 1
                 else:
-                    stack.append(_Frame([], pointer))
+                    stack.append(_Frame([], node))
+                    pending_key = None
                     continue
             else:
                 value, i = self.scalar(i)
@@ -196,7 +244,8 @@ class _Parser:
                         raise self.error(
                             f"unexpected {self.describe(i)} after the JSON document", i
                         )
-                    return LocatedJson(value, self.source, tuple(self.duplicates))
+                    source = SourceMap(self.file, root)
+                    return LocatedJson(value, source, tuple(self.duplicates))
                 frame = stack[-1]
                 closer = "}" if isinstance(frame.container, dict) else "]"
                 if isinstance(frame.container, dict):
@@ -208,9 +257,10 @@ class _Parser:
                 if char == ",":
                     i = self.skip(i + 1)
                     if isinstance(frame.container, dict):
-                        i = self.read_key(frame, i)
+                        i, pending_key = self.read_key(stack, i)
                     else:
                         frame.index += 1
+                        pending_key = None
                         if text[i : i + 1] == "]":
                             raise self.error("trailing comma before ']'", i)
                     break
@@ -222,29 +272,33 @@ class _Parser:
                 raise self.error(f"expected ',' or '{closer}', found {self.describe(i)}", i)
 
     @staticmethod
-    def child_pointer(frame: _Frame) -> str:
-        if isinstance(frame.container, dict):
-            return join_pointer(frame.pointer, frame.key)
-        return join_pointer(frame.pointer, frame.index)
+    def pointer_of(stack: list[_Frame]) -> str:
+        """The pointer of the member being read (computed only when needed)."""
+        tokens: list[str | int] = []
+        for frame in stack:
+            tokens.append(frame.key if isinstance(frame.container, dict) else frame.index)
+        return join_pointer("", *tokens)
 
-    def read_key(self, frame: _Frame, i: int) -> int:
+    def read_key(self, stack: list[_Frame], i: int) -> tuple[int, Position]:
+        frame = stack[-1]
         if self.text[i : i + 1] != '"':
             hint = " (trailing comma?)" if self.text[i : i + 1] == "}" else ""
             raise self.error(
                 f"expected a member name in double quotes, found {self.describe(i)}{hint}", i
             )
         key, end = self.string(i)
-        pointer = join_pointer(frame.pointer, key)
         position = self.lines.position(i)
         assert isinstance(frame.container, dict)
-        if key in frame.container:
-            self.duplicates.append(DuplicateKey(pointer, position, self.source.keys[pointer]))
-        self.source.keys[pointer] = position
+        assert isinstance(frame.node.children, dict)
         frame.key = key
+        if key in frame.container:
+            first = frame.node.children[key].key
+            assert first is not None
+            self.duplicates.append(DuplicateKey(self.pointer_of(stack), position, first))
         end = self.skip(end)
         if self.text[end : end + 1] != ":":
             raise self.error(f"expected ':' after member name, found {self.describe(end)}", end)
-        return self.skip(end + 1)
+        return self.skip(end + 1), position
 
     def string(self, i: int) -> tuple[str, int]:
         match = _STRING.match(self.text, i)
