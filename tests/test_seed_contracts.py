@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from qmpcontract.contract import lint_paths, load_contracts
 from qmpcontract.model.check_kinds import CHECK_KINDS
-from qmpcontract.model.contract import Contract, ElementStatus, Level
+from qmpcontract.model.contract import Command, Contract, ElementStatus, ErrorClass, Event, Level
 from qmpcontract.model.contract_set import ContractSet
+from qmpcontract.model.frozen_json import FrozenJson, thaw
 from qmpcontract.model.schema_registry import validator_for
 
 from .conftest import CONTRACTS
 from .realdata import replies_messages, socat_messages
+
+
+def plain(value: FrozenJson) -> dict[str, Any]:
+    """A frozen JSON object as a plain dict, for indexing in assertions."""
+    out = thaw(value)
+    assert isinstance(out, dict)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +56,10 @@ def test_block_jobs_draft_and_release(contracts: ContractSet) -> None:
     assert all(c.lifecycle.status is ElementStatus.DECLARED for c in draft.commands)
     set_speed = draft.command("block_job_set_speed")
     assert set_speed is not None
-    assert "value" in set_speed.arguments["properties"]  # type: ignore[index]
+    assert "value" in plain(set_speed.arguments)["properties"]
     released = release.command("block-job-set-speed")
     assert released is not None
-    assert "speed" in released.arguments["properties"]  # type: ignore[index]
+    assert "speed" in plain(released.arguments)["properties"]
     not_supported = release.error("Unsupported")
     assert not_supported is not None and not_supported.name == "NotSupported"
 
@@ -57,7 +67,12 @@ def test_block_jobs_draft_and_release(contracts: ContractSet) -> None:
 def _states(contracts: ContractSet) -> set[ElementStatus]:
     found: set[ElementStatus] = set()
     for contract in contracts:
-        for element in (*contract.commands, *contract.events, *contract.errors):
+        elements: list[Command | Event | ErrorClass] = [
+            *contract.commands,
+            *contract.events,
+            *contract.errors,
+        ]
+        for element in elements:
             found.add(element.lifecycle.status)
     return found
 
@@ -98,7 +113,7 @@ def test_rules_from_the_2012_discussion(contracts: ContractSet) -> None:
     terminal = latest.rule("block-jobs/terminal-event")
     spelling = latest.rule("block-jobs/error-spelling")
     assert name_rule and name_rule.level is Level.MUST and name_rule.check
-    assert "BLOCK_JOB_COMPLETED" in name_rule.check.params["events"]  # type: ignore[index]
+    assert "BLOCK_JOB_COMPLETED" in plain(name_rule.check.params)["events"]
     assert terminal and terminal.level is Level.MUST and terminal.check
     assert terminal.check.kind == "job-terminal-event"
     assert spelling and spelling.level is Level.SHOULD and spelling.check
@@ -125,13 +140,13 @@ def test_job_state_machine_accepts_the_measured_walk(contracts: ContractSet) -> 
     assert jobs is not None
     rule = jobs.rule("jobs/status-transitions")
     assert rule is not None and rule.check is not None
-    params = rule.check.params
-    transitions = params["transitions"]  # type: ignore[index]
+    params = plain(rule.check.params)
+    transitions = params["transitions"]
     walk = ["created", "running", "waiting", "pending", "concluded", "null"]  # QEMU 7.2
-    assert walk[0] in params["initial"]  # type: ignore[index]
-    assert walk[-1] in params["final"]  # type: ignore[index]
-    for before, after in zip(walk, walk[1:], strict=False):
-        assert after in transitions[before], (before, after)  # type: ignore[index]
+    assert walk[0] in params["initial"]
+    assert walk[-1] in params["final"]
+    for before, after in itertools.pairwise(walk):
+        assert after in transitions[before], (before, after)
 
 
 # --- real data ------------------------------------------------------------------------------

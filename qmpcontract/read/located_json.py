@@ -163,11 +163,11 @@ def read_text(path: Path, display: str | None = None) -> str:
 def parse_located(text: str, file: str) -> LocatedJson:
     r"""Parse *text* as one JSON document, keeping the position of every value.
 
-    >>> doc = parse_located('{\\n  "a": [1, {"b": null}]\\n}', "x.json")
+    >>> doc = parse_located('{\n  "a": [1, {"b": null}]\n}', "x.json")
     >>> doc.value
     {'a': [1, {'b': None}]}
     >>> doc.source.key_position("/a/1/b")
-    Position(line=2, column=14, offset=15)
+    Position(line=2, column=13, offset=14)
 
     :raise JsonSyntaxError: at the first character that is not valid JSON.
     """

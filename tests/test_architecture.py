@@ -1,0 +1,87 @@
+"""The layering of ARCHITECTURE.md, enforced: each layer imports only the layers below.
+
+``read`` < ``model`` < ``contract`` < (``check``, ``diff``, ``generate``) < ``report`` < ``cli``.
+Leaf modules (``location``, ``errors``, ``resources``) may be imported by anyone.
+Nothing imports ``cli``.  No module is longer than about 400 lines.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+PACKAGE = REPO / "qmpcontract"
+LEAVES = {"qmpcontract", "location", "errors", "resources"}
+ALLOWED: dict[str, set[str]] = {
+    "read": set(),
+    "model": set(),
+    "contract": {"read", "model"},
+    "check": {"read", "model"},  # the transcript checker never imports the contract loader
+    "diff": {"model"},
+    "generate": {"model", "check"},
+    "review": {"read", "model", "diff"},
+    "record": {"read", "model"},
+    "report": {"model", "contract", "check", "diff"},
+    "pytest_plugin": {"read", "model", "contract", "check", "report"},
+    "cli": {"read", "model", "contract", "check", "diff", "review", "generate", "record", "report"},
+    "__main__": {"cli"},
+}
+MAX_LINES = 420
+
+
+def _layer(path: Path) -> str:
+    relative = path.relative_to(PACKAGE)
+    return relative.parts[0].removesuffix(".py") if len(relative.parts) > 1 else path.stem
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "qmpcontract":
+                found.add(parts[1] if len(parts) > 1 else "qmpcontract")
+    return found
+
+
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[str(p.relative_to(REPO)) for p in MODULES])
+def test_layering(path: Path) -> None:
+    layer = _layer(path)
+    if layer in LEAVES or layer == "__init__":
+        allowed: set[str] = set()
+    else:
+        assert layer in ALLOWED, f"new top-level module {layer}: add it to ARCHITECTURE.md"
+        allowed = ALLOWED[layer]
+    for imported in _imports(path) - LEAVES - {layer}:
+        assert imported in allowed, f"{layer} must not import {imported}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[str(p.relative_to(REPO)) for p in MODULES])
+def test_module_size(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{path.name} has {lines} lines: split it by job"
+
+
+def test_leaf_modules_import_no_layer() -> None:
+    for name in ("location", "errors", "resources"):
+        assert _imports(PACKAGE / f"{name}.py") <= LEAVES
+
+
+def test_architecture_document_names_every_package() -> None:
+    text = (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    for path in PACKAGE.iterdir():
+        if path.is_dir() and (path / "__init__.py").exists():
+            assert f"qmpcontract/{path.name}/" in text, path.name

@@ -1,0 +1,36 @@
+"""The wheel ships the contracts and the meta-schema, so `pip install .` works bare."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from .conftest import CONTRACTS, REPO
+
+
+def test_wheel_contains_contracts(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    (wheel,) = tmp_path.glob("qmpcontract-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "qmpcontract/contracts/contract.schema.json" in names
+    for path in CONTRACTS.glob("*/*.json"):
+        assert f"qmpcontract/contracts/{path.parent.name}/{path.name}" in names
+    assert any(n.endswith("entry_points.txt") for n in names)
