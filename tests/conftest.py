@@ -10,7 +10,19 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 CONTRACTS = REPO / "contracts"
 TEST_CORPUS = Path(__file__).resolve().parent / "corpus"
-SHARED_CORPUS = Path(os.environ.get("QMPCONTRACT_SHARED_CORPUS", REPO.parent / "shared" / "corpus"))
+
+
+def _shared_corpus() -> Path:
+    """The shared corpus: $QMPCONTRACT_SHARED_CORPUS, else ../shared/corpus, else /work/shared."""
+    if "QMPCONTRACT_SHARED_CORPUS" in os.environ:
+        return Path(os.environ["QMPCONTRACT_SHARED_CORPUS"])
+    for candidate in (REPO.parent / "shared" / "corpus", Path("/work/shared/corpus")):
+        if candidate.is_dir():
+            return candidate
+    return REPO.parent / "shared" / "corpus"
+
+
+SHARED_CORPUS = _shared_corpus()
 REGENERATE = os.environ.get("QMPCONTRACT_REGENERATE") == "1"
 
 
