@@ -1,0 +1,97 @@
+"""What every transcript reader produces: raw messages and session boundaries.
+
+A transcript is a stream of :class:`RawMessage` (one QMP message: its exact
+text, where it is, which way it went, when) and :class:`SessionBoundary`
+(a monitor connection opened, closed, or cut short).  Readers never drop
+anything: a message that is not valid JSON is still a :class:`RawMessage`,
+with ``error`` saying why, so the report accounts for every message read.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from dataclasses import dataclass
+
+import orjson
+
+from qmpcontract.location import Location
+
+
+class Direction(enum.StrEnum):
+    """Which way a message went."""
+
+    CLIENT = "client"  # client to QEMU: requests
+    SERVER = "server"  # QEMU to client: greeting, responses, events
+
+
+class BoundaryKind(enum.StrEnum):
+    """What happened to a monitor connection."""
+
+    OPEN = "open"
+    CLOSE = "close"
+    TRUNCATED = "truncated"  # the recording ends in the middle of a message or session
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """One message as read, parsed or not."""
+
+    index: int  # 0-based position among all messages of the input
+    session: int  # 0-based monitor connection
+    direction: Direction | None  # None where the format does not say
+    text: str  # the exact text of the message
+    location: Location  # where its first character is
+    timestamp: float | None = None  # seconds since the epoch, by the recorder's clock
+    value: object = None  # the parsed JSON value, if it parsed
+    error: str | None = None  # why it is not a JSON object, if it is not
+
+    @property
+    def ok(self) -> bool:
+        """True if the text is one JSON object."""
+        return self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionBoundary:
+    """A connection event in the transcript."""
+
+    kind: BoundaryKind
+    session: int
+    location: Location
+    timestamp: float | None = None
+    note: str | None = None
+
+
+TranscriptItem = RawMessage | SessionBoundary
+
+_BIG_INT = re.compile(r"[0-9]{19,}")
+
+
+def decode(text: str) -> tuple[object, str | None]:
+    """Parse one message; return ``(value, None)`` or ``(None, reason)``.
+
+    ``orjson`` parses integers beyond 64 bits as floats, losing the exact
+    value QEMU echoes back, so such texts are parsed by :mod:`json` instead.
+
+    >>> decode('{"execute": "quit", "id": 123456789012345678901234567890}')[0]["id"]
+    123456789012345678901234567890
+    >>> decode('[1]')
+    (None, 'not a JSON object (a QMP message is an object)')
+    >>> decode('{"a": }')[1]
+    'not valid JSON: Expecting value at column 7'
+    """
+    try:
+        value = json.loads(text) if _BIG_INT.search(text) else orjson.loads(text)
+    except (orjson.JSONDecodeError, json.JSONDecodeError, RecursionError, ValueError):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            return None, f"not valid JSON: {exc.msg} at column {exc.colno}"
+        except (RecursionError, ValueError) as exc:
+            return None, f"not valid JSON: {exc}"
+        return None, "not valid JSON"
+    if not isinstance(value, dict):
+        return None, "not a JSON object (a QMP message is an object)"
+    return value, None
