@@ -1,4 +1,4 @@
-"""Split a byte stream of QMP traffic into messages, as QEMU's JSON streamer does.
+r"""Split a byte stream of QMP traffic into messages, as QEMU's JSON streamer does.
 
 QMP has no framing: a peer writes JSON objects one after the other (compact,
 pretty-printed over many lines, several in one write, or one split over many
@@ -14,7 +14,7 @@ carry their offsets in the stream, so readers can locate them.  Every
 non-whitespace character ends up in exactly one segment.
 
 >>> s = Splitter()
->>> [seg.text for seg in s.feed('{"a": "}"}\\r\\n{"b": [1,')]
+>>> [seg.text for seg in s.feed('{"a": "}"}\r\n{"b": [1,')]
 ['{"a": "}"}']
 >>> [seg.text for seg in s.feed(' 2]}garbage {}')]
 ['{"b": [1, 2]}', 'garbage', '{}']
