@@ -1,8 +1,9 @@
 """Where something is: a file position plus a JSON pointer.
 
 Every diagnostic the tool produces carries a :class:`Location`.  Lines and
-columns are 1-based (as in compiler messages); ``offset`` is the 0-based
-character offset into the decoded text.
+columns are 1-based (as in compiler messages) and columns count characters.
+``offset`` is 0-based: for transcripts it counts bytes of the file (so a
+reader can seek to a message), for contracts characters of the decoded text.
 """
 
 from __future__ import annotations

@@ -11,59 +11,12 @@ annotations are well formed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from qmpcontract.location import join_pointer, split_pointer
-
-SINGLE_SCHEMA_KEYWORDS = (
-    "additionalProperties",
-    "items",
-    "contains",
-    "not",
-    "if",
-    "then",
-    "else",
-    "propertyNames",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-    "contentSchema",
-)
-MAP_SCHEMA_KEYWORDS = ("properties", "patternProperties", "$defs", "dependentSchemas")
-LIST_SCHEMA_KEYWORDS = ("allOf", "anyOf", "oneOf", "prefixItems")
-ANNOTATION_KEYWORD = "x-qmp"
-
-
-def walk_schema(schema: object, pointer: str) -> Iterator[tuple[str, Mapping[str, object]]]:
-    """Yield ``(pointer, subschema)`` for every object subschema, *schema* first.
-
-    Only schema positions are visited, so a property that happens to be named
-    ``$ref`` or ``x-qmp`` is never mistaken for a keyword.
-
-    >>> [p for p, _ in walk_schema({"properties": {"a": {"items": {}}}}, "/s")]
-    ['/s', '/s/properties/a', '/s/properties/a/items']
-    """
-    stack: list[tuple[object, str]] = [(schema, pointer)]
-    while stack:
-        node, at = stack.pop()
-        if not isinstance(node, Mapping):
-            continue
-        yield at, node
-        children: list[tuple[object, str]] = []
-        for key in SINGLE_SCHEMA_KEYWORDS:
-            if key in node:
-                children.append((node[key], join_pointer(at, key)))
-        for key in MAP_SCHEMA_KEYWORDS:
-            value = node.get(key)
-            if isinstance(value, Mapping):
-                children.extend((v, join_pointer(at, key, k)) for k, v in value.items())
-        for key in LIST_SCHEMA_KEYWORDS:
-            value = node.get(key)
-            if isinstance(value, list):
-                children.extend((v, join_pointer(at, key, i)) for i, v in enumerate(value))
-        stack.extend(reversed(children))
+from qmpcontract.location import split_pointer
 
 
 @dataclass(frozen=True)

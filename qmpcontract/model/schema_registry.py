@@ -26,6 +26,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT202012
 
+from qmpcontract.model.check_kinds import CHECK_KINDS
 from qmpcontract.model.contract import Contract
 from qmpcontract.model.frozen_json import thaw
 
@@ -42,7 +43,18 @@ def schema_document(contract: Contract) -> dict[str, object]:
 
     Pointers into it are the same as pointers into the contract file.
     """
+    rules = []
+    for rule in contract.rules:
+        kind = CHECK_KINDS.get(rule.check.kind) if rule.check else None
+        params = thaw(rule.check.params) if rule.check else {}
+        schemas = {
+            name: params[name]
+            for name in (kind.schema_params if kind else ())
+            if isinstance(params, dict) and name in params
+        }
+        rules.append({"check": {"params": schemas}})
     return {
+        "rules": rules,
         "types": thaw(contract.types) or {},
         "commands": {
             c.name: {
@@ -63,9 +75,13 @@ def _refuse(uri: str) -> Resource[Schema]:
 
 def build_registry(contracts: Iterable[Contract]) -> Registry[Schema]:
     """A registry of the given contracts that refuses every other URI."""
+    return registry_of((contract_uri(c), schema_document(c)) for c in contracts)
+
+
+def registry_of(documents: Iterable[tuple[str, Mapping[str, object]]]) -> Registry[Schema]:
+    """A registry of the given (URI, schema document) pairs, refusing every other URI."""
     resources: list[tuple[str, Resource[Schema]]] = [
-        (contract_uri(c), Resource.from_contents(schema_document(c), DRAFT202012))
-        for c in contracts
+        (uri, Resource.from_contents(document, DRAFT202012)) for uri, document in documents
     ]
     # referencing declares the field as "_retrieve" with the alias "retrieve" (an attrs alias
     # mypy does not see).

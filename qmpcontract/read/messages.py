@@ -46,6 +46,7 @@ class RawMessage:
     timestamp: float | None = None  # seconds since the epoch, by the recorder's clock
     value: object = None  # the parsed JSON value, if it parsed
     error: str | None = None  # why it is not a JSON object, if it is not
+    truncated: bool = False  # the recording ends inside this message
 
     @property
     def ok(self) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qmpcontract import __version__
+from qmpcontract.cli import check
 from qmpcontract.contract.loader import lint_paths
 from qmpcontract.errors import InputError, UsageError
 from qmpcontract.model.check_kinds import CHECK_KINDS
@@ -95,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     kinds.add_argument("--output", choices=("text", "json"), default="text")
     kinds.set_defaults(func=_cmd_kinds)
+
+    check.add_parser(sub)
     return parser
 
 

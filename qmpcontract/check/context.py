@@ -1,0 +1,95 @@
+"""What a rule implementation sees: its rule, its contract, and helpers.
+
+One :class:`RuleContext` is made per (contract rule, transcript).  It gives the
+rule its parameters, the contract's elements it applies to, the compiled
+validators for the transcript's QEMU version, and :meth:`RuleContext.finding`,
+which fills in the rule id, level and contract reference so that a rule only
+says what is wrong and where.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from qmpcontract.check.validators import Validators
+from qmpcontract.location import Location
+from qmpcontract.model.contract import Command, Contract, ErrorClass, Event, Level, Rule
+from qmpcontract.model.findings import ContractRef, Finding
+from qmpcontract.model.frozen_json import thaw
+from qmpcontract.model.transcript import Message, TranscriptInfo
+from qmpcontract.model.versions import QemuVersion
+
+
+@dataclass
+class RuleContext:
+    """Everything one rule needs to check one transcript."""
+
+    contract: Contract
+    rule: Rule
+    contracts: Sequence[Contract]  # every contract applied to this transcript
+    version: QemuVersion | None
+    validators: Validators
+    info: TranscriptInfo
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The rule's check parameters as plain JSON."""
+        value = thaw(self.rule.check.params) if self.rule.check else {}
+        return value if isinstance(value, dict) else {}
+
+    def commands(self) -> Mapping[str, Command]:
+        """The contract's commands this rule applies to (``params.commands`` if given)."""
+        only = self.params.get("commands")
+        return {c.name: c for c in self.contract.commands if only is None or c.name in only}
+
+    def events(self) -> Mapping[str, Event]:
+        """The contract's events this rule applies to (``params.events`` if given)."""
+        only = self.params.get("events")
+        return {e.name: e for e in self.contract.events if only is None or e.name in only}
+
+    def error_classes(self) -> Mapping[str, ErrorClass]:
+        """Every spelling of every error class of the applied contracts."""
+        found: dict[str, ErrorClass] = {}
+        for contract in self.contracts:
+            for error in contract.errors:
+                for spelling in error.spellings():
+                    found.setdefault(spelling, error)
+        return found
+
+    def finding(
+        self,
+        message: str,
+        at: Message | Location,
+        *,
+        pointer: str = "",
+        element: str = "",
+        expected: str | None = None,
+        actual: str | None = None,
+        related: Sequence[tuple[Message | Location, str]] = (),
+        level: Level | None = None,
+        rule_id: str | None = None,
+    ) -> Finding:
+        """A finding of this rule, located at a message (and a pointer inside it)."""
+        location = at.raw.location if isinstance(at, Message) else at
+        if pointer:
+            location = dataclasses.replace(location, pointer=pointer)
+        return Finding(
+            rule_id=rule_id or self.rule.id,
+            level=level or self.rule.level,
+            message=message,
+            location=location,
+            contract_ref=ContractRef(
+                self.contract.id,
+                str(self.contract.version),
+                element or self.rule.pointer,
+                self.contract.path or None,
+            ),
+            expected=expected,
+            actual=actual,
+            related=tuple(
+                (r.raw.location if isinstance(r, Message) else r, note) for r, note in related
+            ),
+        )

@@ -1,0 +1,252 @@
+"""Element rules: what each command, event and error class of a contract agreed.
+
+Arguments, returns and event data against the contract schemas; error classes
+and their spellings; deprecated, declared and out-of-range elements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from qmpcontract.check.context import RuleContext
+from qmpcontract.check.registry import implements
+from qmpcontract.check.validators import explain, first_error, member_available
+from qmpcontract.location import join_pointer
+from qmpcontract.model.contract import Command, ElementStatus, Lifecycle
+from qmpcontract.model.findings import Finding
+from qmpcontract.model.frozen_json import thaw
+from qmpcontract.model.transcript import Exchange, Kind, Message, Session
+
+NEGOTIATION = "qmp_capabilities"
+NOT_FOUND = "CommandNotFound"
+
+
+def _requests(ctx: RuleContext, session: Session) -> Iterator[tuple[Exchange, Command]]:
+    commands = ctx.commands()
+    for exchange in session.exchanges:
+        name = exchange.request.name
+        if exchange.request.kind is Kind.REQUEST and name is not None and name in commands:
+            yield exchange, commands[name]
+
+
+def _schema_findings(
+    ctx: RuleContext, message: Message, pointer: str, instance: object, base: str, what: str
+) -> Iterator[Finding]:
+    validator = ctx.validators.for_pointer(ctx.contract, pointer)
+    error = first_error(validator, instance)
+    if error is not None:
+        reason, where = explain(error, base)
+        yield ctx.finding(f"{what}: {reason}", message, pointer=where, element=pointer)
+
+
+@implements("arguments-schema")
+def arguments_schema(ctx: RuleContext, session: Session) -> Iterator[Finding]:
+    """A request's arguments validate against the command's argument schema."""
+    for exchange, command in _requests(ctx, session):
+        if command.arguments is None:
+            continue
+        request = exchange.request
+        arguments = request.body.get("arguments", {})
+        pointer = join_pointer(command.pointer, "arguments")
+        what = f"arguments of '{command.name}' break the contract"
+        yield from _schema_findings(ctx, request, pointer, arguments, "/arguments", what)
+
+
+@implements("returns-schema")
+def returns_schema(ctx: RuleContext, session: Session) -> Iterator[Finding]:
+    """A success response validates against the command's return schema."""
+    for exchange, command in _requests(ctx, session):
+        response = exchange.response
+        if command.returns is None or response is None or response.kind is not Kind.SUCCESS:
+            continue
+        pointer = join_pointer(command.pointer, "returns")
+        what = f"the return value of '{command.name}' breaks the contract"
+        yield from _schema_findings(
+            ctx, response, pointer, response.body["return"], "/return", what
+        )
+
+
+@implements("event-data-schema")
+def event_data_schema(ctx: RuleContext, session: Session) -> Iterator[Finding]:
+    """An event's data validates against the event's data schema."""
+    events = ctx.events()
+    for message in session.of_kind(Kind.EVENT):
+        event = events.get(message.name or "")
+        if event is None or event.data is None:
+            continue
+        pointer = join_pointer(event.pointer, "data")
+        what = f"the data of '{event.name}' break the contract"
+        data = message.body.get("data", {})
+        yield from _schema_findings(ctx, message, pointer, data, "/data", what)
+
+
+def _negotiated_at(session: Session) -> int | None:
+    for exchange in session.exchanges:
+        response = exchange.response
+        if exchange.command == NEGOTIATION and response and response.kind is Kind.SUCCESS:
+            return exchange.request.index
+    return None
+
+
+def _error_class(message: Message) -> str | None:
+    error = message.body.get("error")
+    value = error.get("class") if isinstance(error, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+@implements("error-class-allowed")
+def error_class_allowed(ctx: RuleContext, session: Session) -> Iterator[Finding]:
+    """An error response to a command uses a class the command lists (or an alias)."""
+    negotiated = _negotiated_at(session)
+    classes = ctx.error_classes()
+    for exchange, command in _requests(ctx, session):
+        response = exchange.response
+        if response is None or response.kind is not Kind.ERROR:
+            continue
+        name = _error_class(response)
+        if name is None:
+            continue
+        before = negotiated is not None and exchange.request.index < negotiated
+        declared = command.lifecycle.status is ElementStatus.DECLARED
+        if name == NOT_FOUND and (before or declared):
+            continue  # judged by the negotiation and declared-unimplemented rules
+        canonical = classes[name].name if name in classes else name
+        if canonical not in command.errors:
+            allowed = ", ".join(command.errors) or "none"
+            yield ctx.finding(
+                f"'{command.name}' failed with error class '{name}', which it does not list",
+                response,
+                pointer="/error/class",
+                element=command.pointer,
+                expected=allowed,
+                actual=name,
+            )
+
+
+@implements("error-spelling")
+def error_spelling(ctx: RuleContext, session: Session) -> Iterator[Finding]:
+    """The producer sends an error class's canonical spelling, not an alias."""
+    aliases = {a.name: e for e in ctx.contract.errors for a in e.aliases}
+    for message in session.of_kind(Kind.ERROR):
+        name = _error_class(message)
+        if name in aliases:
+            canonical = aliases[name]
+            yield ctx.finding(
+                f"error class '{name}' is an alternative spelling of '{canonical.name}'; "
+                "producers send the canonical one, consumers accept both",
+                message,
+                pointer="/error/class",
+                element=canonical.pointer,
+                expected=canonical.name,
+                actual=name,
+            )
+
+
+def _in_effect(life: Lifecycle, ctx: RuleContext) -> bool:
+    if life.deprecated is None:
+        return False
+    return ctx.version is None or ctx.version >= life.deprecated.version
+
+
+@implements("deprecated-use")
+def deprecated_use(ctx: RuleContext, session: Session) -> Iterator[Finding]:
+    """A client uses a deprecated command or argument."""
+    for exchange, command in _requests(ctx, session):
+        request = exchange.request
+        life = command.lifecycle
+        if life.status is ElementStatus.DEPRECATED and _in_effect(life, ctx):
+            assert life.deprecated is not None
+            instead = life.deprecated.replacement
+            yield ctx.finding(
+                f"'{command.name}' is deprecated since {life.deprecated.version}"
+                + (f"; use '{instead}'" if instead else ""),
+                request,
+                element=command.pointer,
+            )
+        yield from _deprecated_arguments(ctx, request, command)
+
+
+def _properties(command: Command) -> Mapping[str, object]:
+    schema = thaw(command.arguments)
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    return properties if isinstance(properties, dict) else {}
+
+
+def _deprecated_arguments(
+    ctx: RuleContext, request: Message, command: Command
+) -> Iterator[Finding]:
+    arguments = request.body.get("arguments")
+    if not isinstance(arguments, Mapping):
+        return
+    for name, schema in _properties(command).items():
+        annotation = schema.get("x-qmp") if isinstance(schema, dict) else None
+        deprecated = isinstance(annotation, dict) and annotation.get("status") == "deprecated"
+        if name in arguments and deprecated:
+            yield ctx.finding(
+                f"argument '{name}' of '{command.name}' is deprecated",
+                request,
+                pointer=join_pointer("/arguments", name),
+                element=join_pointer(command.pointer, "arguments", "properties", name),
+            )
+
+
+@implements("declared-unimplemented")
+def declared_unimplemented(ctx: RuleContext, session: Session) -> Iterator[Finding]:
+    """A declared (agreed, not yet implemented) command is refused as unknown."""
+    refusal = ctx.params["error_class"]
+    for exchange, command in _requests(ctx, session):
+        response = exchange.response
+        if command.lifecycle.status is not ElementStatus.DECLARED or response is None:
+            continue
+        if response.kind is Kind.ERROR and _error_class(response) == refusal:
+            yield ctx.finding(
+                f"'{command.name}' is agreed but not implemented by this build yet",
+                response,
+                element=command.pointer,
+            )
+
+
+def _window(life: Lifecycle) -> str:
+    if life.removed is not None:
+        return f"exists from {life.since} until its removal in {life.removed.version}"
+    return f"exists since {life.since}"
+
+
+@implements("version-window")
+def version_window(ctx: RuleContext, session: Session) -> Iterator[Finding]:
+    """Commands, arguments and events are used only on QEMU versions that have them."""
+    version = ctx.version
+    if version is None:
+        return
+    for exchange, command in _requests(ctx, session):
+        life = command.lifecycle
+        if life.status is not ElementStatus.DECLARED and not life.available_in(version):
+            yield ctx.finding(
+                f"'{command.name}' is used on QEMU {version}, but it {_window(life)}",
+                exchange.request,
+                element=command.pointer,
+            )
+        arguments = exchange.request.body.get("arguments")
+        for name, schema in _properties(command).items():
+            annotation = schema.get("x-qmp") if isinstance(schema, dict) else None
+            given = isinstance(arguments, Mapping) and name in arguments
+            if given and not member_available(annotation, version):
+                since = annotation.get("since") if isinstance(annotation, dict) else None
+                yield ctx.finding(
+                    f"argument '{name}' of '{command.name}' does not exist in QEMU {version}"
+                    + (f" (since {since})" if since else ""),
+                    exchange.request,
+                    pointer=join_pointer("/arguments", name),
+                )
+    events = {e.name: e for e in ctx.contract.events}
+    for message in session.of_kind(Kind.EVENT):
+        event = events.get(message.name or "")
+        if event is None or event.lifecycle.status is ElementStatus.DECLARED:
+            continue
+        if not event.lifecycle.available_in(version):
+            yield ctx.finding(
+                f"event '{event.name}' arrived from QEMU {version}, but it "
+                f"{_window(event.lifecycle)}",
+                message,
+                element=event.pointer,
+            )

@@ -1,0 +1,144 @@
+"""Compiled, producer-version-aware validators for contract schemas.
+
+A contract describes an API across releases: a member added in 2.12 is marked
+``"x-qmp": {"since": "2.12"}``.  A QEMU 2.5 reply lacks it, and that is no
+violation, so before compiling, every schema of the contract set is adapted to
+the transcript's QEMU version: members introduced later (or only declared, or
+already removed) are no longer required.  Validators are compiled once per
+(contract, schema, version) and cached for the whole run.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from qmpcontract.location import join_pointer
+from qmpcontract.model.contract import Contract
+from qmpcontract.model.schema_registry import contract_uri, registry_of, schema_document
+from qmpcontract.model.schema_walk import ANNOTATION_KEYWORD, walk_schema
+from qmpcontract.model.versions import QemuVersion
+
+
+def member_available(annotation: object, version: QemuVersion | None) -> bool:
+    """True unless an ``x-qmp`` annotation says the member is absent in *version*."""
+    if version is None or not isinstance(annotation, Mapping):
+        return True
+    if annotation.get("status") == "declared":
+        return False
+    since = annotation.get("since")
+    if isinstance(since, str) and QemuVersion.parse(since) > version:
+        return False
+    removed = annotation.get("removed")
+    if isinstance(removed, Mapping) and isinstance(removed.get("version"), str):
+        return QemuVersion.parse(str(removed["version"])) > version
+    return True
+
+
+def adapt(document: dict[str, object], version: QemuVersion | None) -> dict[str, object]:
+    """A copy of a schema document where members absent in *version* are optional."""
+    if version is None:
+        return document
+    adapted = copy.deepcopy(document)
+    for schema in _schemas_of(adapted):
+        for _, node in walk_schema(schema, ""):
+            _adapt_node(node, version)
+    return adapted
+
+
+def _schemas_of(document: Mapping[str, object]) -> list[object]:
+    found: list[object] = []
+    types = document.get("types")
+    if isinstance(types, Mapping):
+        found.extend(types.values())
+    for section in ("commands", "events"):
+        holder = document.get(section)
+        if isinstance(holder, Mapping):
+            for entry in holder.values():
+                if isinstance(entry, Mapping):
+                    found.extend(entry.values())
+    rules = document.get("rules")
+    for rule in rules if isinstance(rules, list) else []:
+        params = rule.get("check", {}).get("params", {}) if isinstance(rule, Mapping) else {}
+        found.extend(params.values())
+    return found
+
+
+def _adapt_node(node: Mapping[str, object], version: QemuVersion) -> None:
+    properties = node.get("properties")
+    required = node.get("required")
+    if not isinstance(properties, Mapping) or not isinstance(required, list):
+        return
+    absent = {
+        name
+        for name, schema in properties.items()
+        if isinstance(schema, Mapping)
+        and not member_available(schema.get(ANNOTATION_KEYWORD), version)
+    }
+    if absent:
+        required[:] = [name for name in required if name not in absent]
+
+
+class Validators:
+    """Validators for the schemas of one contract set, at one producer version."""
+
+    def __init__(self, contracts: Sequence[Contract], version: QemuVersion | None) -> None:
+        self.version = version
+        documents = [(contract_uri(c), adapt(schema_document(c), version)) for c in contracts]
+        self._registry = registry_of(documents)
+        self._cache: dict[tuple[str, str], Draft202012Validator] = {}
+
+    def for_pointer(self, contract: Contract, pointer: str) -> Draft202012Validator:
+        """The validator of the schema at *pointer* in *contract* (compiled once)."""
+        key = (contract.ref, pointer)
+        validator = self._cache.get(key)
+        if validator is None:
+            schema = {"$ref": contract_uri(contract) + "#" + pointer}
+            validator = Draft202012Validator(schema, registry=self._registry)
+            self._cache[key] = validator
+        return validator
+
+
+def first_error(validator: Draft202012Validator, instance: object) -> ValidationError | None:
+    """The most relevant validation error, or None if *instance* is valid."""
+    error: ValidationError | None = best_match(validator.iter_errors(instance))
+    return error
+
+
+def explain(error: ValidationError, base: str) -> tuple[str, str]:
+    """A plain-language reason and the JSON pointer (under *base*) it is about."""
+    pointer = join_pointer(base, *error.absolute_path)
+    instance = error.instance
+    validator = error.validator
+    if validator == "required" and isinstance(error.validator_value, list):
+        missing = [
+            n for n in error.validator_value if isinstance(instance, Mapping) and n not in instance
+        ]
+        return f"missing member '{missing[0] if missing else '?'}'", pointer
+    if validator == "additionalProperties" and isinstance(instance, Mapping):
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        known = set(schema.get("properties", {}))
+        extra = sorted(k for k in instance if k not in known)
+        name = extra[0] if extra else "?"
+        return f"unexpected member '{name}'", join_pointer(pointer, name)
+    if validator == "type":
+        return f"expected {error.validator_value}, found {_json_type(instance)}", pointer
+    if validator == "enum" and isinstance(error.validator_value, list):
+        options = ", ".join(repr(v) for v in error.validator_value)
+        return f"{instance!r} is not one of {options}", pointer
+    message = error.message if len(error.message) <= 160 else error.message[:157] + "..."
+    return message, pointer
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return names.get(type(value), type(value).__name__)

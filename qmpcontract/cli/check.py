@@ -1,0 +1,192 @@
+"""``qmpcontract check``: check recorded transcripts against the contracts."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from qmpcontract.check import CheckOptions, CheckResult, check_items
+from qmpcontract.check.baseline import apply_baseline, load_baseline
+from qmpcontract.check.engine import rule_selected
+from qmpcontract.check.registry import rule_catalogue
+from qmpcontract.contract import ContractLoadError, load_contracts
+from qmpcontract.errors import InputReadError, UsageError
+from qmpcontract.location import Location
+from qmpcontract.model.contract import Level
+from qmpcontract.model.contract_set import ContractSet
+from qmpcontract.model.transcript import TranscriptInfo
+from qmpcontract.model.versions import QemuVersion, SemVer
+from qmpcontract.read.formats import FORMATS, detect, open_transcript
+from qmpcontract.report.findings import CheckReport, render_json, render_text
+from qmpcontract.report.junit import render_junit
+from qmpcontract.report.sarif import render_sarif
+
+RENDERERS = {"text": render_text, "json": render_json, "junit": render_junit, "sarif": render_sarif}
+LEVELS = {"must": Level.MUST, "should": Level.SHOULD, "may": Level.MAY}
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``check`` subcommand."""
+    parser = sub.add_parser(
+        "check",
+        help="check recorded QMP transcripts against the contracts",
+        description="Check transcripts (socat -v logs, libvirt debug logs, libvirt .replies "
+        "files, qmpcontract recordings, raw QMP streams) against the contracts. Exit 0 "
+        "clean, 1 findings at or above --fail-on, 2 usage or unreadable input.",
+    )
+    parser.add_argument(
+        "transcripts",
+        nargs="+",
+        metavar="TRANSCRIPT",
+        help="a transcript file, a directory of them, or - for standard input",
+    )
+    parser.add_argument("--contracts", type=Path, metavar="DIR", help="contract set to use")
+    parser.add_argument("--format", choices=sorted(FORMATS), help="override format detection")
+    parser.add_argument("--output", choices=sorted(RENDERERS), default="text")
+    parser.add_argument("--output-file", type=Path, metavar="FILE")
+    parser.add_argument("--fail-on", choices=list(LEVELS), default="must")
+    parser.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="only these rule ids (pattern; 'qmp-core/' = a contract's rules)",
+    )
+    parser.add_argument(
+        "--ignore", action="append", default=[], metavar="RULE", help="not these rule ids (pattern)"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="accepted findings, each with a reason and an expiry date",
+    )
+    parser.add_argument(
+        "--qemu-version",
+        metavar="VERSION",
+        help="the QEMU version, when the transcript does not show it",
+    )
+    parser.add_argument(
+        "--contract",
+        action="append",
+        default=[],
+        metavar="ID@VERSION",
+        help="use this version of a contract instead of choosing by QEMU version",
+    )
+    parser.set_defaults(func=run)
+
+
+def _patterns(values: list[str]) -> tuple[str, ...]:
+    return tuple(p.strip() for v in values for p in v.split(",") if p.strip())
+
+
+def _options(args: argparse.Namespace, contracts: ContractSet) -> CheckOptions:
+    version = None
+    if args.qemu_version:
+        try:
+            version = QemuVersion.parse(args.qemu_version)
+        except ValueError as exc:
+            raise UsageError(f"--qemu-version: {exc}") from exc
+    pinned: dict[str, SemVer] = {}
+    for item in args.contract:
+        contract_id, _, text = item.partition("@")
+        try:
+            pinned[contract_id] = SemVer.parse(text)
+        except ValueError as exc:
+            raise UsageError(f"--contract {item}: expected ID@VERSION") from exc
+        if contracts.get(contract_id, pinned[contract_id]) is None:
+            raise UsageError(f"--contract {item}: no such contract version in the set")
+    options = CheckOptions(version, _patterns(args.select), _patterns(args.ignore), pinned)
+    known = rule_catalogue(contracts)
+    for pattern in (*options.select, *options.ignore):
+        probe = CheckOptions(select=(pattern,))
+        if not any(rule_selected(rule_id, probe) for rule_id in known):
+            raise UsageError(f"no rule matches {pattern!r} (see 'qmpcontract rules')")
+    return options
+
+
+def _inputs(values: list[str]) -> Iterator[Path | None]:
+    for value in values:
+        if value == "-":
+            yield None
+            continue
+        path = Path(value)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if not any(part.startswith(".") for part in child.relative_to(path).parts):
+                    yield child
+        elif path.exists():
+            yield path
+        else:
+            raise InputReadError("no such file or directory", Location(value))
+
+
+def _check_one(
+    path: Path | None,
+    args: argparse.Namespace,
+    contracts: ContractSet,
+    options: CheckOptions,
+    from_directory: bool,
+) -> CheckResult | None:
+    if from_directory and path is not None and args.format is None:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+        try:
+            detect(head, str(path))
+        except Exception:  # not a transcript: a directory may hold other files
+            return None
+    transcript = open_transcript(path, args.format)
+    fmt = transcript.format
+    info = TranscriptInfo(
+        transcript.name, fmt.name, fmt.has_greeting, fmt.has_events, fmt.pair_by_position
+    )
+    return check_items(transcript.items(), info, contracts, options)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``qmpcontract check``; return the exit code."""
+    try:
+        contracts = load_contracts(args.contracts)
+    except ContractLoadError as exc:
+        raise UsageError(f"the contracts have problems (run 'qmpcontract lint'):\n{exc}") from exc
+    options = _options(args, contracts)
+    entries = load_baseline(args.baseline) if args.baseline else ()
+    directories = {v for v in args.transcripts if v != "-" and Path(v).is_dir()}
+    results: list[CheckResult] = []
+    skipped = 0
+    for path in _inputs(args.transcripts):
+        in_dir = path is not None and any(Path(d) in path.parents for d in directories)
+        result = _check_one(path, args, contracts, options, in_dir)
+        if result is None:
+            skipped += 1
+            continue
+        results.append(result)
+    notes: list[str] = []
+    baselined = 0
+    if entries:
+        today = datetime.date.today()
+        adjusted = []
+        for result in results:
+            kept, accepted, expired = apply_baseline(result.findings, entries, today)
+            baselined += accepted
+            notes = expired
+            adjusted.append(dataclasses.replace(result, findings=tuple(kept)))
+        results = adjusted
+    if skipped:
+        notes.append(f"{skipped} file(s) in the given directories are not transcripts; skipped")
+    report = CheckReport(
+        results, rule_catalogue(contracts), LEVELS[args.fail_on], baselined, tuple(notes)
+    )
+    text = RENDERERS[args.output](report)
+    if args.output_file is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            args.output_file.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output_file}: {exc.strerror or exc}") from exc
+    return 1 if report.failed else 0

@@ -1,0 +1,252 @@
+"""Transcripts as sessions of classified messages and request/response exchanges.
+
+The readers yield raw messages; :func:`build_sessions` classifies each one
+(greeting, request, success, error, event, unknown, invalid) and pairs requests
+with responses, one monitor connection at a time:
+
+* by ``id`` where the format has ids: a response carries its request's id
+  verbatim (QMP spec, "Commands Responses"), so equal ids pair, whatever their
+  JSON type;
+* a response whose id matches nothing is paired with the oldest outstanding
+  in-band request and marked ``id_mismatch`` (the checker's id-echo rule judges
+  it); only when nothing is outstanding is it unsolicited;
+* an error without id answers client input that did not parse (QEMU cannot read
+  an id from it; one bad line may yield two errors);
+* by position where the format has no usable ids (libvirt ``.replies`` files):
+  each response answers the request before it.
+
+Out-of-band requests (``exec-oob``) may be answered before earlier in-band ones;
+pairing by id does not care, and the ordering rule knows which ones are OOB.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from qmpcontract.read.messages import (
+    BoundaryKind,
+    Direction,
+    RawMessage,
+    SessionBoundary,
+    TranscriptItem,
+)
+
+
+class Kind(enum.StrEnum):
+    """What a message is."""
+
+    GREETING = "greeting"
+    REQUEST = "request"
+    SUCCESS = "success"
+    ERROR = "error"
+    EVENT = "event"
+    UNKNOWN = "unknown"  # a JSON object of no QMP shape
+    INVALID = "invalid"  # not a JSON object at all
+
+
+def classify(raw: RawMessage) -> Kind:
+    """Classify a raw message by its members (and direction where known)."""
+    value = raw.value
+    if raw.error is not None or not isinstance(value, Mapping):
+        return Kind.INVALID
+    if "execute" in value or "exec-oob" in value:
+        return Kind.REQUEST
+    if raw.direction is Direction.CLIENT:
+        return Kind.UNKNOWN
+    if "QMP" in value:
+        return Kind.GREETING
+    if "return" in value:
+        return Kind.SUCCESS
+    if "error" in value:
+        return Kind.ERROR
+    if "event" in value:
+        return Kind.EVENT
+    return Kind.UNKNOWN
+
+
+def id_key(value: object) -> str:
+    """A key equal for equal JSON values of the same type (1 and 1.0 differ)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A classified message."""
+
+    raw: RawMessage
+    kind: Kind
+
+    @property
+    def index(self) -> int:
+        """Position among all messages of the input."""
+        return self.raw.index
+
+    @property
+    def body(self) -> Mapping[str, object]:
+        """The message object (empty for an invalid message)."""
+        value = self.raw.value
+        return value if isinstance(value, Mapping) else {}
+
+    @property
+    def has_id(self) -> bool:
+        """True if the message has an ``id`` member."""
+        return "id" in self.body
+
+    @property
+    def id_key(self) -> str | None:
+        """The typed key of the ``id``, or None without one."""
+        return id_key(self.body["id"]) if "id" in self.body else None
+
+    @property
+    def name(self) -> str | None:
+        """The command name of a request, or the event name of an event."""
+        body = self.body
+        for key in ("execute", "exec-oob", "event"):
+            if isinstance(body.get(key), str):
+                return str(body[key])
+        return None
+
+    @property
+    def oob(self) -> bool:
+        """True for a request sent with ``exec-oob``."""
+        return self.kind is Kind.REQUEST and "exec-oob" in self.body
+
+
+@dataclass(slots=True)
+class Exchange:
+    """A request (or client input that did not parse) and its response."""
+
+    request: Message
+    response: Message | None = None
+    id_mismatch: bool = False  # paired although the ids differ
+    extra: list[Message] = field(default_factory=list)  # duplicate responses
+
+    @property
+    def command(self) -> str | None:
+        """The command name of the request."""
+        return self.request.name
+
+
+@dataclass(slots=True)
+class Session:
+    """One monitor connection."""
+
+    number: int
+    messages: list[Message] = field(default_factory=list)
+    exchanges: list[Exchange] = field(default_factory=list)
+    unsolicited: list[Message] = field(default_factory=list)
+    boundaries: list[SessionBoundary] = field(default_factory=list)
+
+    @property
+    def truncated(self) -> bool:
+        """True if the recording ends inside this session or one of its messages."""
+        return any(b.kind is BoundaryKind.TRUNCATED for b in self.boundaries)
+
+    @property
+    def closed(self) -> bool:
+        """True if the recording saw this connection close."""
+        return any(b.kind is BoundaryKind.CLOSE for b in self.boundaries)
+
+    def of_kind(self, kind: Kind) -> list[Message]:
+        """The messages of one kind, in order."""
+        return [m for m in self.messages if m.kind is kind]
+
+
+class _Pairing:
+    def __init__(self, session: Session, by_position: bool) -> None:
+        self.session = session
+        self.by_position = by_position
+        self.pending: list[Exchange] = []
+        self.answered: dict[str, Exchange] = {}
+        self.last_invalid: Exchange | None = None
+
+    def request(self, message: Message) -> None:
+        exchange = Exchange(message)
+        self.session.exchanges.append(exchange)
+        self.pending.append(exchange)
+        if message.kind is Kind.INVALID:
+            self.last_invalid = exchange
+
+    def _take(self, exchange: Exchange, response: Message, mismatch: bool = False) -> None:
+        exchange.response = response
+        exchange.id_mismatch = mismatch
+        self.pending.remove(exchange)
+        key = exchange.request.id_key
+        if key is not None:
+            self.answered[key] = exchange
+
+    def response(self, message: Message) -> None:
+        pending = self.pending
+        if self.by_position:
+            if pending:
+                self._take(pending[0], message)
+            else:
+                self.session.unsolicited.append(message)
+            return
+        key = message.id_key
+        if key is not None:
+            for exchange in pending:
+                if exchange.request.id_key == key:
+                    self._take(exchange, message)
+                    return
+            if key in self.answered:
+                self.answered[key].extra.append(message)
+                return
+        else:
+            for exchange in pending:
+                if exchange.request.kind is Kind.INVALID and message.kind is Kind.ERROR:
+                    self._take(exchange, message)
+                    return
+            for exchange in pending:
+                if not exchange.request.oob and not exchange.request.has_id:
+                    self._take(exchange, message)
+                    return
+            if message.kind is Kind.ERROR and self.last_invalid is not None:
+                # QEMU may answer one unparsable input with two errors.
+                self.last_invalid.extra.append(message)
+                return
+        in_band = [e for e in pending if not e.request.oob and e.request.kind is Kind.REQUEST]
+        if in_band:
+            self._take(in_band[0], message, mismatch=True)
+        else:
+            self.session.unsolicited.append(message)
+
+
+def build_sessions(
+    items: Iterable[TranscriptItem], *, pair_by_position: bool = False
+) -> list[Session]:
+    """Group transcript items into sessions of classified, paired messages."""
+    sessions: dict[int, Session] = {}
+    pairings: dict[int, _Pairing] = {}
+    for item in items:
+        session = sessions.get(item.session)
+        if session is None:
+            session = sessions[item.session] = Session(item.session)
+            pairings[item.session] = _Pairing(session, pair_by_position)
+        if isinstance(item, SessionBoundary):
+            session.boundaries.append(item)
+            continue
+        message = Message(item, classify(item))
+        session.messages.append(message)
+        pairing = pairings[item.session]
+        if message.kind is Kind.REQUEST or (
+            message.kind is Kind.INVALID and item.direction is Direction.CLIENT
+        ):
+            pairing.request(message)
+        elif message.kind in (Kind.SUCCESS, Kind.ERROR):
+            pairing.response(message)
+    return [sessions[n] for n in sorted(sessions)]
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptInfo:
+    """What the checker needs to know about a transcript's format."""
+
+    name: str
+    format: str
+    has_greeting: bool = True  # False for libvirt .replies files
+    has_events: bool = True
+    pair_by_position: bool = False  # True where ids are not usable (.replies)

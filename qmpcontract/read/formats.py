@@ -1,0 +1,154 @@
+"""Transcript formats: detection and opening.
+
+Each format is a reader module with ``sniff(head) -> bool`` and a streaming
+``read(source, name)``; :data:`FORMATS` lists them in the order detection tries
+them.  ``--format`` overrides detection.  A transcript can be a file or
+standard input (``-``); standard input is peeked at without being consumed.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from qmpcontract.errors import InputError, InputReadError
+from qmpcontract.location import Location
+from qmpcontract.read import libvirt_log, recording, replies, socat, stream
+from qmpcontract.read.messages import TranscriptItem
+
+HEAD_SIZE = 65536
+
+
+@dataclass(frozen=True)
+class Format:
+    """A transcript format and what it can tell the checker."""
+
+    name: str
+    description: str
+    sniff: Callable[[bytes], bool]
+    read: Callable[[BinaryIO, str], Iterator[TranscriptItem]]
+    has_greeting: bool = True
+    has_events: bool = True
+    pair_by_position: bool = False
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format(
+            "recording",
+            "qmpcontract's own recording (JSON Lines)",
+            recording.sniff,
+            recording.read_recording,
+        ),
+        Format(
+            "socat",
+            "a 'socat -v' log of a proxy between client and QEMU",
+            socat.sniff,
+            socat.read_socat,
+        ),
+        Format(
+            "libvirt-log",
+            "a libvirt debug log with qemu_monitor filters",
+            libvirt_log.sniff,
+            libvirt_log.read_libvirt_log,
+        ),
+        Format(
+            "replies",
+            "a libvirt tests/qemucapabilitiesdata .replies file",
+            replies.sniff,
+            replies.read_replies,
+            has_greeting=False,
+            has_events=False,
+            pair_by_position=True,
+        ),
+        Format(
+            "stream",
+            "raw QMP messages one after the other (compact or pretty)",
+            stream.sniff,
+            stream.read_stream,
+        ),
+    )
+}
+
+
+def detect(head: bytes, name: str) -> Format:
+    """The format of a transcript starting with *head*.
+
+    :raise InputError: if no format recognises it.
+    """
+    if name.endswith(".replies") and replies.sniff(head):
+        return FORMATS["replies"]
+    for candidate in FORMATS.values():
+        if candidate.sniff(head):
+            return candidate
+    raise InputError(
+        "cannot tell the transcript format (known: " + ", ".join(FORMATS) + "); use --format",
+        Location(name),
+    )
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream that first replays already-read bytes, then reads the rest."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if self._rest is not sys.stdin.buffer:
+            self._rest.close()
+        super().close()
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            count = min(len(buffer), len(self._head))
+            buffer[:count] = self._head[:count]
+            self._head = self._head[count:]
+            return count
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+@dataclass
+class OpenTranscript:
+    """A transcript ready to be read: its name, its format, and its items."""
+
+    name: str
+    format: Format
+    source: BinaryIO
+
+    def items(self) -> Iterator[TranscriptItem]:
+        """The transcript's messages and session boundaries, streamed."""
+        try:
+            yield from self.format.read(self.source, self.name)
+        finally:
+            self.source.close()
+
+
+def open_transcript(path: Path | None, fmt: str | None = None) -> OpenTranscript:
+    """Open a transcript file (or standard input when *path* is None).
+
+    :raise InputReadError: if the file cannot be read.
+    :raise InputError: if its format cannot be detected.
+    """
+    name = "-" if path is None else str(path)
+    try:
+        raw: BinaryIO = sys.stdin.buffer if path is None else path.open("rb")
+    except OSError as exc:
+        raise InputReadError(f"cannot read file: {exc.strerror or exc}", Location(name)) from exc
+    try:
+        head = raw.read(HEAD_SIZE)
+    except OSError as exc:
+        raise InputReadError(f"cannot read file: {exc.strerror or exc}", Location(name)) from exc
+    chosen = FORMATS[fmt] if fmt is not None else detect(head, name)
+    source = io.BufferedReader(_Prefixed(head, raw))
+    return OpenTranscript(name, chosen, source)

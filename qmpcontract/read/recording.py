@@ -1,0 +1,175 @@
+"""Read qmpcontract's own recording format (JSON Lines, one record per message).
+
+The format is specified by ``recording.schema.json`` next to this module and
+documented in ``docs/reference/recording-format.md``: a ``header`` record, then
+``open``, ``message`` and ``close`` records, each on one line, flushed as they
+are written.  A message record holds the exact text of the message (``raw``),
+or its exact bytes in base64 when they are not UTF-8 (``raw_base64``).
+
+The reader is streaming and lossless: a line that is not a valid record is
+reported as a message with an error at that line, and a recording that ends
+without closing its sessions (the recorder crashed) marks them truncated.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from typing import BinaryIO
+
+from jsonschema import Draft202012Validator
+
+from qmpcontract.location import Location
+from qmpcontract.read.messages import (
+    BoundaryKind,
+    Direction,
+    RawMessage,
+    SessionBoundary,
+    TranscriptItem,
+    decode,
+)
+
+FORMAT = "qmpcontract-recording"
+_CLOSE_KINDS = {"truncated": BoundaryKind.TRUNCATED, "error": BoundaryKind.TRUNCATED}
+
+
+@cache
+def record_schema() -> dict[str, object]:
+    """The JSON Schema of one recording record."""
+    text = resources.files("qmpcontract.read").joinpath("recording.schema.json").read_text()
+    value = json.loads(text)
+    assert isinstance(value, dict)
+    return value
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(record_schema())
+
+
+def sniff(head: bytes) -> bool:
+    """True if *head* starts like a recording (its header record)."""
+    first = head.lstrip().split(b"\n", 1)[0]
+    return first.startswith(b"{") and FORMAT.encode() in first and b'"header"' in first
+
+
+def _record_error(record: object) -> str | None:
+    errors = list(_validator().iter_errors(record))
+    if not errors:
+        return None
+    if not isinstance(record, dict) or "type" not in record:
+        return "not a recording record (no 'type')"
+    if record.get("type") not in ("header", "open", "message", "close"):
+        return f"unknown record type {record.get('type')!r}"
+    return "malformed recording record"
+
+
+def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
+    """Yield the messages and session boundaries of a recording.
+
+    :raise qmpcontract.errors.InputError: never; every defect is reported as
+        a message with an error at its line.
+    """
+    index = 0
+    offset = 0
+    open_sessions: dict[int, Location] = {}
+    last_t: float | None = None
+    number = 0
+    for number, line in enumerate(source, start=1):
+        location = Location(name, number, 1, offset)
+        offset += len(line)
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            text = line.decode("utf-8", "surrogateescape").rstrip("\r\n")
+            reason = (
+                "line cut off (the recording ends inside it)"
+                if not line.endswith(b"\n")
+                else (f"not a JSON record: {exc}")
+            )
+            yield RawMessage(
+                index,
+                max(open_sessions, default=0),
+                None,
+                text,
+                Location(name, number, 1, location.offset, message_index=index),
+                last_t,
+                None,
+                reason,
+            )
+            index += 1
+            continue
+        error = _record_error(record)
+        if error is not None:
+            text = line.decode("utf-8", "surrogateescape").rstrip("\r\n")
+            yield RawMessage(
+                index,
+                max(open_sessions, default=0),
+                None,
+                text,
+                Location(name, number, 1, location.offset, message_index=index),
+                last_t,
+                None,
+                error,
+            )
+            index += 1
+            continue
+        kind = record["type"]
+        t = record.get("t")
+        last_t = float(t) if isinstance(t, int | float) else last_t
+        if kind == "open":
+            open_sessions[record["session"]] = location
+            yield SessionBoundary(
+                BoundaryKind.OPEN, record["session"], location, last_t, record.get("peer")
+            )
+        elif kind == "close":
+            open_sessions.pop(record["session"], None)
+            boundary = _CLOSE_KINDS.get(record["reason"], BoundaryKind.CLOSE)
+            yield SessionBoundary(
+                boundary,
+                record["session"],
+                location,
+                last_t,
+                record.get("note") or record["reason"],
+            )
+        elif kind == "message":
+            if "raw" in record:
+                text = record["raw"]
+                value, problem = decode(text)
+            else:
+                try:
+                    data = base64.b64decode(record["raw_base64"], validate=True)
+                except (binascii.Error, ValueError):
+                    data = b""
+                text = data.decode("utf-8", "surrogateescape")
+                value, problem = None, "not valid UTF-8 (QMP text must be UTF-8)"
+            cut = record.get("complete") is False
+            if cut:
+                value, problem = None, "message cut off (the connection ended inside it)"
+            yield RawMessage(
+                index,
+                record["session"],
+                Direction(record["dir"]),
+                text,
+                Location(name, number, 1, location.offset, message_index=index),
+                last_t,
+                value,
+                problem,
+                cut,
+            )
+            index += 1
+    end = Location(name, None, None, offset)
+    for session in sorted(open_sessions):
+        yield SessionBoundary(
+            BoundaryKind.TRUNCATED,
+            session,
+            end,
+            last_t,
+            "the recording ends without closing the session",
+        )

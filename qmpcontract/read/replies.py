@@ -1,0 +1,145 @@
+"""Read libvirt's ``.replies`` files (``tests/qemucapabilitiesdata/*.replies``).
+
+A ``.replies`` file is what libvirt's capability probe sent and received, as
+pretty-printed JSON values separated by blank lines: request, reply, request,
+reply...  There is no greeting, no event and no timestamp, and ids restart when
+libvirt probes again, so requests and replies pair by position (the checker's
+job, not this reader's).  Files written by different libvirt releases differ in
+layout (indentation, blank lines, key order), so the values are split the way
+QEMU's own JSON streamer splits its input (:class:`~qmpcontract.read.splitter.Splitter`)
+and parsed, never compared byte for byte.
+
+A file holds one session per probe: libvirt probes again (a new monitor
+connection, ids restarting) with a new ``qmp_capabilities``, so each
+``qmp_capabilities`` request after the first message closes the session and
+opens the next.  The last session ends with CLOSE, or TRUNCATED if the file
+ends inside a value.  A message's direction follows from what it is: an
+object with ``execute`` or ``exec-oob`` is a request (CLIENT), any other object
+a reply (SERVER); text that is not a JSON object has no direction (None).  The
+messages are yielded in file order even where the alternation is broken.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from qmpcontract.errors import InputError
+from qmpcontract.location import Location
+from qmpcontract.read.messages import (
+    BoundaryKind,
+    Direction,
+    RawMessage,
+    SessionBoundary,
+    TranscriptItem,
+    decode,
+)
+from qmpcontract.read.splitter import Segment, Splitter
+
+# The first value of every .replies file is a pretty-printed request.
+_HEAD = re.compile(r'[ \t\r\n]*\{[ \t]*\r?\n[ \t\r\n]*"(?:execute|exec-oob)"[ \t]*:')
+_CONTENT = re.compile(r"[^ \t\r\n]")  # what the splitter does not skip
+
+
+def sniff(head: bytes) -> bool:
+    r"""True if these first bytes look like a ``.replies`` file.
+
+    >>> sniff(b'{\n  "execute": "qmp_capabilities",\n  "id": "libvirt-1"\n}\n')
+    True
+    >>> sniff(b'{"execute": "qmp_capabilities"}\n')
+    False
+    """
+    return _HEAD.match(head.decode("utf-8", "surrogateescape")) is not None
+
+
+def read_replies(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
+    """Yield the session and the messages of a ``.replies`` file, in file order.
+
+    *source* is read line by line, never whole; *name* goes into every
+    location.  Every non-whitespace character ends up in exactly one message:
+    garbage between values and an unfinished last value are messages too, with
+    their ``error``.  An empty (or blank) file yields nothing.
+
+    :raise InputError: if the first non-whitespace character does not start a
+        JSON value (the input is not a ``.replies`` file).
+    """
+    splitter = Splitter()
+    session_open = False
+    session = in_session = 0
+    index = 0
+    line = char_offset = byte_offset = 0
+    text = ""
+    # The line holding the first character not yet emitted: (line, char offset, byte offset, text).
+    anchor: tuple[int, int, int, str] | None = None
+    for raw in source:
+        line += 1
+        text = raw.decode("utf-8", "surrogateescape")
+        here = (line, char_offset, byte_offset, text)
+        if not session_open:
+            first = _CONTENT.search(text)
+            if first is not None:
+                if text[first.start()] not in "{[":
+                    column = first.start() + 1
+                    where = Location(name, line, column, _byte(here, first.start()))
+                    raise InputError("not a .replies file: expected a JSON value", where)
+                session_open = True
+                yield SessionBoundary(BoundaryKind.OPEN, 0, Location(name, 1, 1, 0))
+        segments = splitter.feed(text)
+        for segment in segments:
+            start = anchor if anchor is not None and segment.start < char_offset else here
+            message = _message(segment, start, index, name, session)
+            if _is_negotiation(message) and in_session:
+                yield SessionBoundary(BoundaryKind.CLOSE, session, message.location)
+                session += 1
+                in_session = 0
+                yield SessionBoundary(BoundaryKind.OPEN, session, message.location)
+                message = _message(segment, start, index, name, session)
+            yield message
+            in_session += 1
+            index += 1
+        if segments:
+            last = segments[-1]
+            rest = last.start + len(last.text) - char_offset
+            anchor = here if _CONTENT.search(text, rest) else None
+        elif anchor is None and _CONTENT.search(text):
+            anchor = here
+        char_offset += len(text)
+        byte_offset += len(raw)
+    if not session_open:
+        return
+    kind, note = BoundaryKind.CLOSE, None
+    tail = splitter.end()
+    if tail is not None:
+        assert anchor is not None
+        yield _message(tail, anchor, index, name, session)
+        if not tail.complete:
+            kind, note = BoundaryKind.TRUNCATED, "the file ends inside a value"
+    end = (line + 1, 1) if text.endswith("\n") else (line, len(text) + 1)
+    yield SessionBoundary(kind, session, Location(name, end[0], end[1], byte_offset), None, note)
+
+
+def _is_negotiation(message: RawMessage) -> bool:
+    value = message.value
+    return isinstance(value, dict) and value.get("execute") == "qmp_capabilities"
+
+
+def _byte(line: tuple[int, int, int, str], column: int) -> int:
+    """The byte offset in the file of the character at 0-based *column* of *line*."""
+    return line[2] + len(line[3][:column].encode("utf-8", "surrogateescape"))
+
+
+def _message(
+    segment: Segment, line: tuple[int, int, int, str], index: int, name: str, session: int = 0
+) -> RawMessage:
+    column = segment.start - line[1]
+    where = Location(name, line[0], column + 1, _byte(line, column), message_index=index)
+    value, error = decode(segment.text)
+    if error is not None and not segment.complete:
+        error = f"the file ends inside this value; {error}"
+    direction = None
+    if isinstance(value, dict):
+        request = "execute" in value or "exec-oob" in value
+        direction = Direction.CLIENT if request else Direction.SERVER
+    truncated = not segment.complete
+    return RawMessage(index, session, direction, segment.text, where, None, value, error, truncated)
