@@ -209,8 +209,8 @@ def response_order(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     for request, response in sorted(answered, key=lambda pair: pair[0].index):
         if latest is not None and response.index < latest[1].index:
             yield ctx.finding(
-                f"the response to '{request.name}' overtook the response to the "
-                f"earlier '{latest[0].name}'",
+                f"the response to '{request.name}' ({_id_text(request)}) overtook the response "
+                f"to the earlier '{latest[0].name}' ({_id_text(latest[0])})",
                 response,
                 related=[(request, "its request"), (latest[0], "the earlier request")],
             )

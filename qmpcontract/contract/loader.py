@@ -145,14 +145,31 @@ def lint_paths(paths: Iterable[Path]) -> LintResult:
     return LintResult(tuple(files), tuple(problems), tuple(sets))
 
 
+_LOADED: dict[tuple[tuple[str, int, int], ...], ContractSet] = {}
+
+
+def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
+    files = [f for d in _areas(root) for f in _contract_files(d)]
+    stats = [(str(f.resolve()), f.stat().st_mtime_ns, f.stat().st_size) for f in files]
+    return tuple(sorted(stats))
+
+
 def load_contracts(path: Path | None = None) -> ContractSet:
     """Load the contract set at *path* (default: the shipped contracts).
+
+    A set already loaded in this process is reused while none of its files
+    changed (same paths, sizes and modification times).
 
     :raise ContractLoadError: with every problem, if any file has one.
     :raise InputReadError: if *path* does not exist or holds no contract files.
     """
     root = path if path is not None else shipped_contracts_dir()
+    key = _fingerprint(root) if root.is_dir() else ()
+    if key and key in _LOADED:
+        return _LOADED[key]
     result = lint_paths([root])
     if result.problems or not result.sets:
         raise ContractLoadError(result.problems)
+    if key:
+        _LOADED[key] = result.sets[0]
     return result.sets[0]

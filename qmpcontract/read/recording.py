@@ -164,7 +164,7 @@ def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
                 cut,
             )
             index += 1
-    end = Location(name, None, None, offset)
+    end = Location(name, max(number, 1), None, offset)
     for session in sorted(open_sessions):
         yield SessionBoundary(
             BoundaryKind.TRUNCATED,

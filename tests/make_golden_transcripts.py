@@ -1,0 +1,362 @@
+"""Regenerate the golden corpus of broken transcripts from our real QEMU recording.
+
+Each case copies ``examples/qemu-7.2-block-jobs.jsonl`` (a real QEMU 7.2 session:
+a stream job, a cancelled job, errors) and breaks it in exactly one way,
+writing ``tests/corpus/transcripts/golden/<contract>/<rule>--<case>.jsonl``
+(plus ``.args`` with extra command-line arguments where a case needs them).
+The expected outputs next to them are written by the test runner
+(``pytest tests/test_golden_transcripts.py --update``).  Run this script after
+changing a case, and review the diff in the same commit::
+
+    python tests/make_golden_transcripts.py
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+BASE = REPO / "examples" / "qemu-7.2-block-jobs.jsonl"
+OUT = REPO / "tests" / "corpus" / "transcripts" / "golden"
+
+Record = dict[str, Any]
+Records = list[Record]
+
+
+def load() -> Records:
+    """The base recording's records."""
+    return [json.loads(line) for line in BASE.read_text(encoding="utf-8").splitlines()]
+
+
+def body(record: Record) -> Any:
+    """The parsed message of a message record (None for other records)."""
+    return json.loads(record["raw"]) if record.get("type") == "message" else None
+
+
+def find(records: Records, test: Callable[[Any], bool], nth: int = 0) -> int:
+    """Index of the *nth* message record whose parsed body passes *test*."""
+    hits = [i for i, r in enumerate(records) if r.get("type") == "message" and test(body(r))]
+    return hits[nth]
+
+
+def with_id(value: object) -> Callable[[Any], bool]:
+    """Messages with this id."""
+    return lambda m: isinstance(m, dict) and m.get("id") == value
+
+
+def response(value: object) -> Callable[[Any], bool]:
+    """The response with this id."""
+    return lambda m: isinstance(m, dict) and m.get("id") == value and "execute" not in m
+
+
+def event(name: str, **data: object) -> Callable[[Any], bool]:
+    """The event called *name* whose data contain *data*."""
+    return lambda m: (
+        isinstance(m, dict)
+        and m.get("event") == name
+        and all(m.get("data", {}).get(k) == v for k, v in data.items())
+    )
+
+
+def edit(records: Records, at: int, change: Callable[[Any], Any]) -> None:
+    """Replace message *at* by ``change(parsed message)``."""
+    records[at]["raw"] = json.dumps(change(body(records[at])))
+
+
+def message(direction: str, value: object, like: Record) -> Record:
+    """A new message record, timestamped like *like*."""
+    return {
+        "type": "message",
+        "session": 0,
+        "dir": direction,
+        "t": like["t"],
+        "raw": json.dumps(value),
+    }
+
+
+def drop(key: str, *path: str) -> Callable[[Any], Any]:
+    """A change that deletes *key* from the object at *path*."""
+
+    def change(value: Any) -> Any:
+        node = value
+        for step in path:
+            node = node[step]
+        del node[key]
+        return value
+
+    return change
+
+
+def put(value_: object, *path: str | int) -> Callable[[Any], Any]:
+    """A change that sets the member at *path*."""
+
+    def change(value: Any) -> Any:
+        node = value
+        for step in path[:-1]:
+            node = node[step]
+        node[path[-1]] = value_
+        return value
+
+    return change
+
+
+CASES: dict[str, tuple[Callable[[Records], None], list[str]]] = {}
+
+
+def case(name: str, *args: str) -> Callable[[Callable[[Records], None]], Callable[[Records], None]]:
+    """Register a case called ``<contract>/<rule>--<defect>``."""
+
+    def register(function: Callable[[Records], None]) -> Callable[[Records], None]:
+        CASES[name] = (function, list(args))
+        return function
+
+    return register
+
+
+# -- qmp-core ---------------------------------------------------------------------------
+@case("qmp-core/greeting-first--no-greeting")
+def _(r: Records) -> None:
+    del r[find(r, lambda m: "QMP" in m)]
+
+
+@case("qmp-core/greeting-shape--no-capabilities")
+def _(r: Records) -> None:
+    edit(r, find(r, lambda m: "QMP" in m), drop("capabilities", "QMP"))
+
+
+@case("qmp-core/negotiation--command-before-capabilities")
+def _(r: Records) -> None:
+    req, rsp = find(r, with_id("version")), find(r, response("version"))
+    moved = [r[req], r[rsp]]
+    del r[rsp], r[req]
+    first = find(r, with_id("caps"))
+    r[first:first] = moved
+
+
+@case("qmp-core/request-shape--unknown-member")
+def _(r: Records) -> None:
+    edit(r, find(r, with_id("poll")), put("x", "token"))
+
+
+@case("qmp-core/success-shape--extra-member")
+def _(r: Records) -> None:
+    edit(r, find(r, response("add-base")), put("slow", "note"))
+
+
+@case("qmp-core/error-shape--missing-desc")
+def _(r: Records) -> None:
+    edit(r, find(r, response("no-job")), drop("desc", "error"))
+
+
+@case("qmp-core/event-shape--missing-timestamp")
+def _(r: Records) -> None:
+    edit(r, find(r, event("SHUTDOWN")), drop("timestamp"))
+
+
+@case("qmp-core/id-echo--foreign-id")
+def _(r: Records) -> None:
+    edit(r, find(r, response("poll")), put("someone-else", "id"))
+
+
+@case("qmp-core/one-response--missing-response")
+def _(r: Records) -> None:
+    del r[find(r, response("jobs"))]
+
+
+@case("qmp-core/one-response--second-response")
+def _(r: Records) -> None:
+    at = find(r, response("del-top"))
+    r.insert(at + 1, dict(r[at]))
+
+
+@case("qmp-core/unsolicited-response--unknown-id")
+def _(r: Records) -> None:
+    at = find(r, response("add-base"))
+    r.insert(at + 1, message("server", {"return": {}, "id": "ghost"}, r[at]))
+
+
+@case("qmp-core/response-order--overtaken")
+def _(r: Records) -> None:
+    # add-top and add-top2 are both sent; add-top2's response overtakes add-top's.
+    a_req, a_rsp = find(r, with_id("add-top")), find(r, response("add-top"))
+    b_req, b_rsp = find(r, with_id("add-top2")), find(r, response("add-top2"))
+    r[a_req], r[a_rsp], r[b_req], r[b_rsp] = r[a_req], r[b_req], r[b_rsp], r[a_rsp]
+
+
+@case("qmp-core/arguments--enable-not-a-list")
+def _(r: Records) -> None:
+    edit(r, find(r, with_id("caps")), put({"enable": "oob"}, "arguments"))
+
+
+@case("qmp-core/returns--version-without-micro")
+def _(r: Records) -> None:
+    edit(r, find(r, response("version")), drop("micro", "return", "qemu"))
+
+
+@case("qmp-core/event-data--command-dropped-without-reason", "--qemu-version", "3.1")
+def _(r: Records) -> None:
+    at = find(r, response("poll"))
+    dropped = {
+        "timestamp": {"seconds": 1, "microseconds": 0},
+        "event": "COMMAND_DROPPED",
+        "data": {"id": "poll"},
+    }
+    r.insert(at + 1, message("server", dropped, r[at]))
+
+
+@case("qmp-core/error-class-allowed--query-version-device-not-found")
+def _(r: Records) -> None:
+    edit(
+        r,
+        find(r, response("version")),
+        lambda m: {"id": "version", "error": {"class": "DeviceNotFound", "desc": "no"}},
+    )
+
+
+@case("qmp-core/version-window--removed-event")
+def _(r: Records) -> None:
+    at = find(r, response("poll"))
+    dropped = {
+        "timestamp": {"seconds": 1, "microseconds": 0},
+        "event": "COMMAND_DROPPED",
+        "data": {"id": "poll", "reason": "queue-full"},
+    }
+    r.insert(at + 1, message("server", dropped, r[at]))
+
+
+# -- block-jobs -------------------------------------------------------------------------
+@case("block-jobs/terminal-event--renamed-completion-event")
+def _(r: Records) -> None:
+    edit(r, find(r, event("BLOCK_JOB_COMPLETED")), put("QMP_JOB_COMPLETED", "event"))
+
+
+@case("block-jobs/terminal-event--missing-cancelled-event")
+def _(r: Records) -> None:
+    del r[find(r, event("BLOCK_JOB_CANCELLED"))]
+
+
+@case("block-jobs/terminal-event--ended-twice")
+def _(r: Records) -> None:
+    at = find(r, event("BLOCK_JOB_COMPLETED"))
+    r.insert(find(r, response("after-stream")) + 1, dict(r[at]))
+
+
+@case("block-jobs/arguments--speed-not-an-integer")
+def _(r: Records) -> None:
+    edit(r, find(r, with_id("stream")), put("fast", "arguments", "speed"))
+
+
+@case("block-jobs/returns--job-info-without-len")
+def _(r: Records) -> None:
+    edit(r, find(r, response("poll")), lambda m: (m["return"][0].pop("len"), m)[1])
+
+
+@case("block-jobs/event-data--completed-without-offset")
+def _(r: Records) -> None:
+    edit(r, find(r, event("BLOCK_JOB_COMPLETED")), drop("offset", "data"))
+
+
+@case("block-jobs/error-class-allowed--set-speed-kvm-missing-cap")
+def _(r: Records) -> None:
+    edit(r, find(r, response("no-job")), put("KVMMissingCap", "error", "class"))
+
+
+@case("block-jobs/error-spelling--unsupported")
+def _(r: Records) -> None:
+    edit(r, find(r, response("bad-device")), put("Unsupported", "error", "class"))
+
+
+@case("block-jobs/deprecated-use--block-job-pause", "--qemu-version", "10.1")
+def _(r: Records) -> None:
+    edit(r, find(r, with_id("slower")), put("block-job-pause", "execute"))
+    edit(r, find(r, with_id("slower")), put({"device": "stream1"}, "arguments"))
+
+
+@case("block-jobs/version-window--argument-too-new")
+def _(r: Records) -> None:
+    edit(r, find(r, with_id("stream")), put(True, "arguments", "backing-mask-protocol"))
+
+
+@case("block-jobs/declared-unimplemented--draft-command", "--contract", "block-jobs@0.1.0")
+def _(r: Records) -> None:
+    edit(
+        r,
+        find(r, with_id("unknown")),
+        lambda m: {"execute": "block_stream", "arguments": {"device": "top"}, "id": "unknown"},
+    )
+
+
+# -- jobs -------------------------------------------------------------------------------
+@case("jobs/status-transitions--running-to-concluded")
+def _(r: Records) -> None:
+    del r[find(r, event("JOB_STATUS_CHANGE", id="stream0", status="waiting"))]
+    del r[find(r, event("JOB_STATUS_CHANGE", id="stream0", status="pending"))]
+
+
+@case("jobs/arguments--dismiss-without-id")
+def _(r: Records) -> None:
+    edit(r, find(r, with_id("dismiss")), put({}, "arguments"))
+
+
+@case("jobs/returns--unknown-status")
+def _(r: Records) -> None:
+    edit(r, find(r, response("jobs")), lambda m: (m["return"][0].update(status="sleeping"), m)[1])
+
+
+@case("jobs/event-data--status-change-without-id")
+def _(r: Records) -> None:
+    edit(
+        r, find(r, event("JOB_STATUS_CHANGE", id="stream1", status="aborting")), drop("id", "data")
+    )
+
+
+@case("jobs/error-class-allowed--cancel-device-not-active")
+def _(r: Records) -> None:
+    edit(r, find(r, response("no-job-2")), put("DeviceNotActive", "error", "class"))
+
+
+# -- the checker's own rules --------------------------------------------------------------
+@case("qmpcontract/invalid-message--broken-json")
+def _(r: Records) -> None:
+    r[find(r, event("SHUTDOWN"))]["raw"] = '{"event": "SHUTDOWN", "data": {"guest": false'
+
+
+@case("qmpcontract/unknown-message--no-qmp-shape")
+def _(r: Records) -> None:
+    at = find(r, response("add-base"))
+    r.insert(at + 1, message("server", {"hello": "world"}, r[at]))
+
+
+@case("qmpcontract/truncated--recording-cut-before-quit-returns")
+def _(r: Records) -> None:
+    del r[find(r, response("quit")) :]
+
+
+@case("qmpcontract/unfinished-job--recording-ends-while-running")
+def _(r: Records) -> None:
+    start = find(r, response("stream")) + 1
+    close = r[-1]
+    del r[start:]
+    r.append(close)
+
+
+def main() -> None:
+    """Write every case (and remove cases that no longer exist)."""
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    for name, (mutate, args) in CASES.items():
+        records = load()
+        mutate(records)
+        target = OUT / f"{name}.jsonl"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+        if args:
+            target.with_suffix(".args").write_text(" ".join(args) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
