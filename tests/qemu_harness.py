@@ -55,7 +55,7 @@ def qemu(workdir: Path) -> Iterator[Path]:
         ],
         cwd=workdir,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     try:
         _wait_for(sock)

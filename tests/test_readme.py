@@ -16,7 +16,9 @@ def _blocks() -> list[str]:
 
 def test_readme_starts_with_the_two_setup_commands() -> None:
     main_job, tests = _blocks()[:2]
-    assert main_job == "python3 -m pip install . && qmpcontract lint contracts/"
+    assert main_job == (
+        "python3 -m pip install . && qmpcontract check examples/qemu-7.2-block-jobs.jsonl"
+    )
     assert tests == "python3 -m pip install -e '.[test]' && python3 -m pytest"
     first_block = README.index("```sh")
     assert README[:first_block].count("\n## ") == 0, "the commands come before any section"

@@ -147,8 +147,14 @@ def open_transcript(path: Path | None, fmt: str | None = None) -> OpenTranscript
         raise InputReadError(f"cannot read file: {exc.strerror or exc}", Location(name)) from exc
     try:
         head = raw.read(HEAD_SIZE)
+        chosen = FORMATS[fmt] if fmt is not None else detect(head, name)
     except OSError as exc:
+        if raw is not sys.stdin.buffer:
+            raw.close()
         raise InputReadError(f"cannot read file: {exc.strerror or exc}", Location(name)) from exc
-    chosen = FORMATS[fmt] if fmt is not None else detect(head, name)
+    except InputError:
+        if raw is not sys.stdin.buffer:
+            raw.close()
+        raise
     source = io.BufferedReader(_Prefixed(head, raw))
     return OpenTranscript(name, chosen, source)

@@ -1,0 +1,212 @@
+"""Engine behaviour: crashing rules, selection, baselines, versions, determinism."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qmpcontract.check import CheckOptions, check_items
+from qmpcontract.check.baseline import apply_baseline, load_baseline
+from qmpcontract.check.context import RuleContext
+from qmpcontract.check.engine import select_contracts
+from qmpcontract.check.registry import IMPLEMENTATIONS, implements, load_implementations
+from qmpcontract.cli import main
+from qmpcontract.contract import load_contracts
+from qmpcontract.errors import InputError
+from qmpcontract.model.check_kinds import CHECK_KINDS, Scope
+from qmpcontract.model.findings import Finding
+from qmpcontract.model.transcript import Session, TranscriptInfo
+from qmpcontract.model.versions import QemuVersion, SemVer
+from qmpcontract.read.recording import read_recording
+
+from .conftest import REPO
+
+EXAMPLE = REPO / "examples" / "qemu-7.2-block-jobs.jsonl"
+GOLDEN = REPO / "tests" / "corpus" / "transcripts" / "golden"
+
+
+def _check(path: Path, options: CheckOptions | None = None) -> list[Finding]:
+    with path.open("rb") as source:
+        items = list(read_recording(source, path.name))
+    info = TranscriptInfo(path.name, "recording")
+    return list(check_items(items, info, load_contracts(), options).findings)
+
+
+def test_every_transcript_kind_is_implemented() -> None:
+    implemented = set(load_implementations())
+    wanted = {k.name for k in CHECK_KINDS.values() if k.scope is Scope.TRANSCRIPT}
+    assert implemented == wanted
+
+
+def test_registration_is_checked() -> None:
+    def bad(ctx: RuleContext, session: Session) -> Iterator[Finding]:
+        yield from ()
+
+    with pytest.raises(ValueError, match="not a transcript check kind"):
+        implements("names-kept")(bad)
+    with pytest.raises(ValueError, match="implemented twice"):
+        implements("id-echo")(bad)
+
+
+def test_a_crashing_rule_is_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    load_implementations()
+
+    def boom(ctx: RuleContext, session: Session) -> Iterator[Finding]:
+        raise KeyError("surprise")
+
+    monkeypatch.setitem(IMPLEMENTATIONS, "id-echo", boom)
+    findings = _check(EXAMPLE)
+    crashed = [f for f in findings if f.rule_id == "qmpcontract/rule-crashed"]
+    assert len(crashed) == 1
+    assert "rule 'qmp-core/id-echo' (id-echo) failed: KeyError: 'surprise'" in crashed[0].message
+    assert len(findings) == 1, "every other rule still ran and found nothing"
+
+
+def test_select_and_ignore() -> None:
+    case = GOLDEN / "block-jobs" / "error-spelling--unsupported.jsonl"
+    everything = {f.rule_id for f in _check(case)}
+    assert everything == {"block-jobs/error-class-allowed", "block-jobs/error-spelling"}
+    only = _check(case, CheckOptions(select=("block-jobs/error-spelling",)))
+    assert {f.rule_id for f in only} == {"block-jobs/error-spelling"}
+    prefix = _check(case, CheckOptions(select=("block-jobs/",), ignore=("*/error-spelling",)))
+    assert {f.rule_id for f in prefix} == {"block-jobs/error-class-allowed"}
+
+
+def test_findings_do_not_depend_on_rule_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    case = GOLDEN / "jobs" / "event-data--status-change-without-id.jsonl"
+    forward = _check(case)
+    load_implementations()
+    reversed_registry = dict(reversed(list(IMPLEMENTATIONS.items())))
+    monkeypatch.setattr("qmpcontract.check.registry.IMPLEMENTATIONS", reversed_registry)
+    assert _check(case) == forward
+
+
+def test_contract_versions_follow_the_qemu_version() -> None:
+    contracts = load_contracts()
+
+    def refs(version: QemuVersion) -> list[str]:
+        return [c.ref for c in select_contracts(contracts, version, {})]
+
+    assert refs(QemuVersion(1, 1)) == ["block-jobs@1.0.0"]
+    assert refs(QemuVersion(1, 0, 50)) == ["block-jobs@0.1.0"]
+    assert refs(QemuVersion(2, 5)) == ["block-jobs@2.3.0", "qmp-core@1.0.0"]
+    assert refs(QemuVersion(7, 2)) == ["block-jobs@2.3.0", "jobs@1.0.0", "qmp-core@1.0.0"]
+    pinned = select_contracts(contracts, QemuVersion(7, 2), {"block-jobs": SemVer(2, 1, 0)})
+    assert pinned[0].ref == "block-jobs@2.1.0"
+
+
+def test_members_newer_than_the_producer_are_not_required() -> None:
+    """A QEMU 2.5 query-block-jobs reply lacks 'status' (2.12): not a violation on 2.5."""
+    text = EXAMPLE.read_text()
+    old = text.replace(
+        '\\"micro\\": 22, \\"minor\\": 2, \\"major\\": 7',
+        '\\"micro\\": 0, \\"minor\\": 5, \\"major\\": 2',
+    )
+    lines = []
+    for line in old.splitlines():
+        record = json.loads(line)
+        if record.get("type") == "message" and '"id": "poll"' in record["raw"]:
+            message = json.loads(record["raw"])
+            if "return" in message:
+                for job in message["return"]:
+                    for member in ("status", "auto-finalize", "auto-dismiss"):
+                        job.pop(member)
+                record["raw"] = json.dumps(message)
+        lines.append(json.dumps(record))
+    data = ("\n".join(lines) + "\n").encode()
+    info = TranscriptInfo("old.jsonl", "recording")
+    result = check_items(
+        read_recording(io.BytesIO(data), "old.jsonl"),
+        info,
+        load_contracts(),
+        CheckOptions(select=("block-jobs/returns",)),
+    )
+    assert result.qemu_version == QemuVersion(2, 5)
+    assert result.findings == ()
+    as_72 = check_items(
+        read_recording(io.BytesIO(data), "old.jsonl"),
+        info,
+        load_contracts(),
+        CheckOptions(QemuVersion(7, 2), select=("block-jobs/returns",)),
+    )
+    assert [f.message for f in as_72.findings] == [
+        "the return value of 'query-block-jobs' breaks the contract: missing member 'status'"
+    ]
+
+
+def test_baseline(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(
+        json.dumps(
+            {
+                "accepted": [
+                    {
+                        "rule_id": "block-jobs/error-*",
+                        "file": "*unsupported*",
+                        "reason": "known",
+                        "expires": "2030-01-01",
+                    },
+                    {"rule_id": "qmp-core/id-echo", "reason": "old", "expires": "2020-01-01"},
+                ]
+            },
+            indent=2,
+        )
+    )
+    entries = load_baseline(baseline)
+    case = GOLDEN / "block-jobs" / "error-spelling--unsupported.jsonl"
+    kept, accepted, notes = apply_baseline(_check(case), entries, datetime.date(2026, 11, 26))
+    assert (kept, accepted) == ([], 2)
+    assert notes == [
+        f"baseline entry at {baseline}:9:5 (qmp-core/id-echo) expired on 2020-01-01; "
+        "it no longer applies"
+    ]
+
+
+def test_bad_baseline_is_a_located_input_error(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text('{"accepted": [\n  {"rule_id": "x"}\n]}')
+    with pytest.raises(InputError) as info:
+        load_baseline(baseline)
+    assert info.value.location.line == 2
+    assert "'reason' is a required property" in info.value.message
+
+
+def test_cli_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["check", str(EXAMPLE), "--select", "no-such/rule"]) == 2
+    assert "no rule matches 'no-such/rule'" in capsys.readouterr().err
+    assert main(["check", str(EXAMPLE), "--qemu-version", "seven"]) == 2
+    assert main(["check", str(EXAMPLE), "--contract", "block-jobs@9.9.9"]) == 2
+    assert main(["check", str(tmp_path / "missing.log")]) == 2
+    garbage = tmp_path / "notes.txt"
+    garbage.write_text("just some text\n")
+    assert main(["check", str(garbage)]) == 2
+    assert "cannot tell the transcript format" in capsys.readouterr().err
+
+
+def test_fail_on_levels(capsys: pytest.CaptureFixture[str]) -> None:
+    should = GOLDEN / "block-jobs" / "version-window--argument-too-new.jsonl"
+    assert main(["check", str(should)]) == 0
+    assert main(["check", str(should), "--fail-on", "should"]) == 1
+    may = GOLDEN / "qmpcontract" / "unfinished-job--recording-ends-while-running.jsonl"
+    assert main(["check", str(may), "--fail-on", "should"]) == 0
+    assert main(["check", str(may), "--fail-on", "may"]) == 1
+    capsys.readouterr()
+
+
+def test_standard_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = (GOLDEN / "qmp-core" / "id-echo--foreign-id.jsonl").read_bytes()
+
+    class Stdin:
+        buffer = io.BytesIO(data)
+
+    monkeypatch.setattr("sys.stdin", Stdin)
+    assert main(["check", "-"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("-:19: MUST [qmp-core/id-echo]")
