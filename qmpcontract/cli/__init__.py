@@ -113,4 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"qmpcontract: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except OSError as exc:  # e.g. a file vanishing or a read failing half-way
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"qmpcontract: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("qmpcontract: interrupted", file=sys.stderr)
+        return EXIT_ERROR
     return code

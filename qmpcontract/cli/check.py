@@ -6,13 +6,14 @@ import argparse
 import dataclasses
 import datetime
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from qmpcontract.check import CheckOptions, CheckResult, check_items
 from qmpcontract.check.baseline import apply_baseline, load_baseline
 from qmpcontract.check.engine import rule_selected
 from qmpcontract.check.registry import rule_catalogue
+from qmpcontract.cli.progress import byte_progress
 from qmpcontract.contract import ContractLoadError, load_contracts
 from qmpcontract.errors import InputReadError, UsageError
 from qmpcontract.location import Location
@@ -131,6 +132,7 @@ def _check_one(
     contracts: ContractSet,
     options: CheckOptions,
     from_directory: bool,
+    on_read: Callable[[int], None] | None = None,
 ) -> CheckResult | None:
     if from_directory and path is not None and args.format is None:
         with path.open("rb") as handle:
@@ -139,7 +141,7 @@ def _check_one(
             detect(head, str(path))
         except Exception:  # not a transcript: a directory may hold other files
             return None
-    transcript = open_transcript(path, args.format)
+    transcript = open_transcript(path, args.format, on_read)
     fmt = transcript.format
     info = TranscriptInfo(
         transcript.name, fmt.name, fmt.has_greeting, fmt.has_events, fmt.pair_by_position
@@ -156,15 +158,18 @@ def run(args: argparse.Namespace) -> int:
     options = _options(args, contracts)
     entries = load_baseline(args.baseline) if args.baseline else ()
     directories = {v for v in args.transcripts if v != "-" and Path(v).is_dir()}
+    inputs = list(_inputs(args.transcripts))
+    total = sum(p.stat().st_size for p in inputs if p is not None)
     results: list[CheckResult] = []
     skipped = 0
-    for path in _inputs(args.transcripts):
-        in_dir = path is not None and any(Path(d) in path.parents for d in directories)
-        result = _check_one(path, args, contracts, options, in_dir)
-        if result is None:
-            skipped += 1
-            continue
-        results.append(result)
+    with byte_progress(total) as on_read:
+        for path in inputs:
+            in_dir = path is not None and any(Path(d) in path.parents for d in directories)
+            result = _check_one(path, args, contracts, options, in_dir, on_read)
+            if result is None:
+                skipped += 1
+                continue
+            results.append(result)
     notes: list[str] = []
     baselined = 0
     if entries:

@@ -95,9 +95,12 @@ def detect(head: bytes, name: str) -> Format:
 class _Prefixed(io.RawIOBase):
     """A stream that first replays already-read bytes, then reads the rest."""
 
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+    def __init__(
+        self, head: bytes, rest: BinaryIO, on_read: Callable[[int], None] | None = None
+    ) -> None:
         self._head = head
         self._rest = rest
+        self._on_read = on_read
 
     def readable(self) -> bool:
         return True
@@ -112,10 +115,13 @@ class _Prefixed(io.RawIOBase):
             count = min(len(buffer), len(self._head))
             buffer[:count] = self._head[:count]
             self._head = self._head[count:]
-            return count
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+        else:
+            data = self._rest.read(len(buffer))
+            count = len(data)
+            buffer[:count] = data
+        if self._on_read is not None:
+            self._on_read(count)
+        return count
 
 
 @dataclass
@@ -134,8 +140,15 @@ class OpenTranscript:
             self.source.close()
 
 
-def open_transcript(path: Path | None, fmt: str | None = None) -> OpenTranscript:
+def open_transcript(
+    path: Path | None,
+    fmt: str | None = None,
+    on_read: Callable[[int], None] | None = None,
+) -> OpenTranscript:
     """Open a transcript file (or standard input when *path* is None).
+
+    *on_read*, if given, is called with the number of bytes each time the
+    reader consumes more of the file (for progress display).
 
     :raise InputReadError: if the file cannot be read.
     :raise InputError: if its format cannot be detected.
@@ -156,5 +169,5 @@ def open_transcript(path: Path | None, fmt: str | None = None) -> OpenTranscript
         if raw is not sys.stdin.buffer:
             raw.close()
         raise
-    source = io.BufferedReader(_Prefixed(head, raw))
+    source = io.BufferedReader(_Prefixed(head, raw, on_read))
     return OpenTranscript(name, chosen, source)
