@@ -94,3 +94,16 @@ def test_console_script_runs_as_a_module() -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert "[rule-id]" in done.stdout
+
+
+def test_rules_lists_builtin_and_contract_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "--output", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    ids = [r["id"] for r in rows]
+    assert ids[0] == "qmpcontract/invalid-message"
+    assert "block-jobs/completion-event-name" in ids
+    assert len(ids) == len(set(ids))
+    review_only = [r for r in rows if r["check"] is None]
+    assert review_only, "rules without a machine check are listed too"
+    assert main(["rules"]) == 0
+    assert "review only" in capsys.readouterr().out
