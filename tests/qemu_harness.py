@@ -39,20 +39,24 @@ def _wait_for(path: Path, timeout: float = 10.0) -> None:
 
 
 @contextmanager
-def qemu(workdir: Path) -> Iterator[Path]:
-    """Run QEMU with a QMP unix socket in *workdir*; yield the socket path."""
+def qemu(workdir: Path, pretty: bool = False) -> Iterator[Path]:
+    """Run QEMU with a QMP unix socket in *workdir*; yield the socket path.
+
+    With *pretty*, the monitor pretty-prints its output (``pretty=on``).
+    """
     sock = workdir / "qmp.sock"
-    proc = subprocess.Popen(
+    monitor = (
         [
-            QEMU,
-            "-machine",
-            "none",
-            "-nodefaults",
-            "-display",
-            "none",
-            "-qmp",
-            f"unix:{sock},server=on,wait=off",
-        ],
+            "-chardev",
+            f"socket,id=mon,path={sock},server=on,wait=off",
+            "-mon",
+            "chardev=mon,mode=control,pretty=on",
+        ]
+        if pretty
+        else ["-qmp", f"unix:{sock},server=on,wait=off"]
+    )
+    proc = subprocess.Popen(
+        [QEMU, "-machine", "none", "-nodefaults", "-display", "none", *monitor],
         cwd=workdir,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

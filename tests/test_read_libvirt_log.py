@@ -33,6 +33,7 @@ from qmpcontract.read.messages import (
 )
 
 from .conftest import TEST_CORPUS
+from .generated_stream import GeneratedStream
 
 FIXTURES = TEST_CORPUS / "transcripts" / "libvirt"
 SAMPLE = "samples/libvirt-9.0.0-probe-debug.log"
@@ -442,7 +443,7 @@ def test_hostile_input_never_raises_anything_but_input_error() -> None:
         assert_sessions_well_formed(items)
 
 
-class _Generated(io.RawIOBase):
+class _Generated(GeneratedStream):
     """A libvirt log of one monitor and *exchanges* request/reply pairs, made as it is read."""
 
     def __init__(self, exchanges: int) -> None:
@@ -461,21 +462,6 @@ class _Generated(io.RawIOBase):
             yield line("00.002", 2, reply)
             yield record("00.002", 2, f"QEMU_MONITOR_RECV_REPLY: mon={A} reply={reply}")
         yield record("00.003", 1, f"QEMU_MONITOR_CLOSE: mon={A}")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        while not self._pending:
-            part = next(self._parts, None)
-            if part is None:
-                return 0
-            self._pending = part
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        self.produced += size
-        return size
 
 
 def test_reading_is_lazy() -> None:

@@ -23,6 +23,7 @@ from qmpcontract.read.messages import (
 from qmpcontract.read.replies import read_replies, sniff
 
 from .conftest import SHARED_CORPUS, TEST_CORPUS
+from .generated_stream import GeneratedStream
 
 FIXTURES = TEST_CORPUS / "transcripts" / "libvirt"
 REPLIES = sorted(p.name for p in (SHARED_CORPUS / "libvirt-replies").glob("*.replies"))
@@ -245,7 +246,7 @@ def test_hostile_input_never_raises_anything_but_input_error() -> None:
         assert_lossless(data, items)
 
 
-class _Generated(io.RawIOBase):
+class _Generated(GeneratedStream):
     """A .replies file of *exchanges* request/reply pairs, produced as it is read."""
 
     def __init__(self, exchanges: int) -> None:
@@ -258,20 +259,6 @@ class _Generated(io.RawIOBase):
             yield f'{{\n  "execute": "query-status",\n  "id": "libvirt-{n}"\n}}\n\n'.encode()
             reply = {"return": {"status": "running", "running": True}, "id": f"libvirt-{n}"}
             yield json.dumps(reply, indent=2).encode() + b"\n\n"
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        while not self._pending:
-            part = next(self._parts, None)
-            if part is None:
-                return 0
-            self._pending = part
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
 
 
 @pytest.mark.slow

@@ -31,6 +31,7 @@ from qmpcontract.read.messages import (
 from qmpcontract.read.socat import read_socat, sniff
 
 from .conftest import TEST_CORPUS
+from .generated_stream import GeneratedStream
 
 FIXTURES = TEST_CORPUS / "transcripts" / "socat"
 T0 = 1795649006  # 2026-11-25 23:23:26 UTC
@@ -575,7 +576,7 @@ def test_random_bytes_never_crash(seed: int) -> None:
         assert not head
 
 
-class _Generated(io.RawIOBase):
+class _Generated(GeneratedStream):
     """A long log produced on the fly, never held in memory as a whole."""
 
     def __init__(self, exchanges: int) -> None:
@@ -605,21 +606,6 @@ class _Generated(io.RawIOBase):
                 escape(reply),
             )
             server += len(reply)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        while not self._pending:
-            part = next(self._parts, None)
-            if part is None:
-                return 0
-            self._pending = part
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        self.produced += size
-        return size
 
 
 def test_reading_is_lazy() -> None:

@@ -86,37 +86,20 @@ def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
             continue
         try:
             record = json.loads(line)
+            error = _record_error(record)
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-            text = line.decode("utf-8", "surrogateescape").rstrip("\r\n")
-            reason = (
+            cut = not line.endswith(b"\n")
+            error = (
                 "line cut off (the recording ends inside it)"
-                if not line.endswith(b"\n")
+                if cut
                 else (f"not a JSON record: {exc}")
             )
-            yield RawMessage(
-                index,
-                max(open_sessions, default=0),
-                None,
-                text,
-                Location(name, number, 1, location.offset, message_index=index),
-                last_t,
-                None,
-                reason,
-            )
-            index += 1
-            continue
-        error = _record_error(record)
         if error is not None:
+            # Not a usable record: still a message of the input, reported where it is.
             text = line.decode("utf-8", "surrogateescape").rstrip("\r\n")
+            where = Location(name, number, 1, location.offset, message_index=index)
             yield RawMessage(
-                index,
-                max(open_sessions, default=0),
-                None,
-                text,
-                Location(name, number, 1, location.offset, message_index=index),
-                last_t,
-                None,
-                error,
+                index, max(open_sessions, default=0), None, text, where, last_t, None, error
             )
             index += 1
             continue

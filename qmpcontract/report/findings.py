@@ -19,6 +19,7 @@ from qmpcontract.check.registry import RuleInfo
 from qmpcontract.location import Location
 from qmpcontract.model.contract import Level
 from qmpcontract.model.findings import Finding
+from qmpcontract.report.common import location_json
 
 
 @dataclass(frozen=True)
@@ -79,18 +80,6 @@ def render_text(report: CheckReport) -> str:
     lines.append(f"{total} ({counts}{extra}); failing on {report.fail_on.value}")
     lines.extend(f"note: {note}" for note in report.notes)
     return "\n".join(lines) + "\n"
-
-
-def location_json(location: Location) -> dict[str, Any]:
-    """A location as the JSON report writes it."""
-    return {
-        "file": location.file,
-        "line": location.line,
-        "column": location.column,
-        "offset": location.offset,
-        "message_index": location.message_index,
-        "pointer": location.pointer,
-    }
 
 
 def finding_json(finding: Finding) -> dict[str, Any]:

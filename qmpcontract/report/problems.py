@@ -17,6 +17,7 @@ from qmpcontract import __version__
 from qmpcontract.contract.loader import LintResult
 from qmpcontract.contract.problems import Problem
 from qmpcontract.location import Location
+from qmpcontract.report.common import location_json
 
 
 def _plural(count: int, word: str) -> str:
@@ -42,12 +43,8 @@ def render_text(result: LintResult) -> str:
 
 
 def _location(location: Location) -> dict[str, Any]:
-    return {
-        "file": location.file,
-        "line": location.line,
-        "column": location.column,
-        "pointer": location.pointer,
-    }
+    found = location_json(location)
+    return {k: found[k] for k in ("file", "line", "column", "pointer")}
 
 
 def _problem(problem: Problem) -> dict[str, Any]:

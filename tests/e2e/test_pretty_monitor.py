@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from qmpcontract.cli import main
 
-from ..qemu_harness import QEMU, have_qemu
+from ..qemu_harness import have_qemu, qemu
 
 pytestmark = [
     pytest.mark.slow,
@@ -36,49 +34,20 @@ def _read_until(sock: socket.socket, count: int, buffer: bytearray) -> None:
 
 
 def test_pretty_printed_monitor(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "mon.sock"
-    proc = subprocess.Popen(
-        [
-            QEMU,
-            "-machine",
-            "none",
-            "-nodefaults",
-            "-display",
-            "none",
-            "-chardev",
-            f"socket,id=mon,path={path},server=on,wait=off",
-            "-mon",
-            "chardev=mon,mode=control,pretty=on",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while not path.exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        transcript = bytearray()
-        with socket.socket(socket.AF_UNIX) as sock:
-            sock.connect(str(path))
-            sock.settimeout(10)
-            received = bytearray()
-            _read_until(sock, 1, received)  # the greeting
-            transcript += received
-            for expected, request in enumerate(REQUESTS, start=2):
-                sock.sendall(request)
-                transcript += request
-                before = len(received)
-                _read_until(
-                    sock,
-                    expected + (1 if request.startswith(b'{"execute": "quit"') else 0),
-                    received,
-                )
-                transcript += received[before:]
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    transcript = bytearray()
+    with qemu(tmp_path, pretty=True) as path, socket.socket(socket.AF_UNIX) as sock:
+        sock.connect(str(path))
+        sock.settimeout(10)
+        received = bytearray()
+        _read_until(sock, 1, received)  # the greeting
+        transcript += received
+        for expected, request in enumerate(REQUESTS, start=2):
+            sock.sendall(request)
+            transcript += request
+            before = len(received)
+            quitting = request.startswith(b'{"execute": "quit"')
+            _read_until(sock, expected + (1 if quitting else 0), received)
+            transcript += received[before:]
     assert b'{\r\n    "QMP": {' in transcript  # really pretty-printed
     stream = tmp_path / "pretty.txt"
     stream.write_bytes(bytes(transcript))
