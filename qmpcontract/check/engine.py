@@ -15,7 +15,7 @@ from __future__ import annotations
 import fnmatch
 import traceback
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from qmpcontract.check.context import RuleContext
@@ -34,19 +34,33 @@ from qmpcontract.model.check_kinds import CHECK_KINDS, Scope
 from qmpcontract.model.contract import Contract
 from qmpcontract.model.contract_set import ContractSet
 from qmpcontract.model.findings import Finding
-from qmpcontract.model.transcript import Kind, Session, TranscriptInfo, build_sessions
+from qmpcontract.model.transcript import (
+    Kind,
+    Session,
+    TranscriptInfo,
+    build_sessions,
+    qemu_version_of,
+)
 from qmpcontract.model.versions import QemuVersion, SemVer
 from qmpcontract.read.messages import RawMessage, TranscriptItem
+
+ExtraContracts = Callable[[Sequence[Session], QemuVersion | None], Sequence[Contract]]
 
 
 @dataclass(frozen=True)
 class CheckOptions:
-    """How to check: the QEMU version, which rules, which contract versions."""
+    """How to check: the QEMU version, which rules, which contract versions.
+
+    *extra* supplies contracts that come with the transcript itself, such as
+    the schema of a ``query-qmp-schema`` reply found in it (the importers
+    provide it; the checker does not read schemas itself).
+    """
 
     qemu_version: QemuVersion | None = None
     select: tuple[str, ...] = ()  # rule id patterns (fnmatch; 'qmp-core/' selects a prefix)
     ignore: tuple[str, ...] = ()
     pinned: Mapping[str, SemVer] = field(default_factory=dict)  # contract id -> version
+    extra: ExtraContracts | None = None
 
 
 @dataclass(frozen=True)
@@ -85,35 +99,6 @@ def rule_selected(rule_id: str, options: CheckOptions) -> bool:
     if options.select and not any(_matches(rule_id, p) for p in options.select):
         return False
     return not any(_matches(rule_id, p) for p in options.ignore)
-
-
-def qemu_version_of(sessions: Sequence[Session]) -> QemuVersion | None:
-    """The QEMU version a transcript shows (greeting, else a query-version reply)."""
-    for session in sessions:
-        for message in session.of_kind(Kind.GREETING):
-            qmp = message.body.get("QMP")
-            version = qmp.get("version") if isinstance(qmp, Mapping) else None
-            found = _triple(version)
-            if found is not None:
-                return found
-        for exchange in session.exchanges:
-            response = exchange.response
-            if exchange.command == "query-version" and response and response.kind is Kind.SUCCESS:
-                found = _triple(response.body.get("return"))
-                if found is not None:
-                    return found
-    return None
-
-
-def _triple(version: object) -> QemuVersion | None:
-    qemu = version.get("qemu") if isinstance(version, Mapping) else None
-    if not isinstance(qemu, Mapping):
-        return None
-    parts = [qemu.get(k) for k in ("major", "minor", "micro")]
-    numbers = [p for p in parts if isinstance(p, int) and not isinstance(p, bool) and p >= 0]
-    if len(numbers) != 3:
-        return None
-    return QemuVersion(numbers[0], numbers[1], numbers[2])
 
 
 def select_contracts(
@@ -182,7 +167,9 @@ def check_items(
     sessions = build_sessions(items, pair_by_position=info.pair_by_position)
     version = options.qemu_version or qemu_version_of(sessions)
     applied = select_contracts(contracts, version, options.pinned)
-    validators = Validators(list(contracts), version)
+    extra = list(options.extra(sessions, version)) if options.extra is not None else []
+    applied.extend(extra)
+    validators = Validators([*contracts, *extra], version)
     findings: list[Finding] = []
     ran: set[str] = {r.id for r in BUILTIN_RULES if rule_selected(r.id, options)}
     for session in sessions:

@@ -11,11 +11,16 @@ from pathlib import Path
 
 from qmpcontract.check import CheckOptions, CheckResult, check_items
 from qmpcontract.check.baseline import apply_baseline, load_baseline
-from qmpcontract.check.engine import rule_selected
+from qmpcontract.check.engine import ExtraContracts, rule_selected
 from qmpcontract.check.registry import rule_catalogue
 from qmpcontract.cli.progress import byte_progress
 from qmpcontract.contract import ContractLoadError, load_contracts
 from qmpcontract.errors import InputReadError, UsageError
+from qmpcontract.importers.self_described import (
+    contracts_from_file,
+    embedded_contracts,
+    snapshot_rules,
+)
 from qmpcontract.location import Location
 from qmpcontract.model.contract import Level
 from qmpcontract.model.contract_set import ContractSet
@@ -78,6 +83,19 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="ID@VERSION",
         help="use this version of a contract instead of choosing by QEMU version",
     )
+    schema = parser.add_mutually_exclusive_group()
+    schema.add_argument(
+        "--schema",
+        type=Path,
+        metavar="FILE",
+        help="also check against this QEMU schema (a query-qmp-schema reply, or a transcript "
+        "holding one)",
+    )
+    schema.add_argument(
+        "--no-embedded-schema",
+        action="store_true",
+        help="do not check a transcript against a query-qmp-schema reply it contains",
+    )
     parser.set_defaults(func=run)
 
 
@@ -101,8 +119,14 @@ def _options(args: argparse.Namespace, contracts: ContractSet) -> CheckOptions:
             raise UsageError(f"--contract {item}: expected ID@VERSION") from exc
         if contracts.get(contract_id, pinned[contract_id]) is None:
             raise UsageError(f"--contract {item}: no such contract version in the set")
-    options = CheckOptions(version, _patterns(args.select), _patterns(args.ignore), pinned)
-    known = rule_catalogue(contracts)
+    extra: ExtraContracts | None = embedded_contracts
+    if args.no_embedded_schema:
+        extra = None
+    elif args.schema is not None:
+        schema = contracts_from_file(args.schema, version)
+        extra = lambda sessions, found: [schema]  # noqa: E731
+    options = CheckOptions(version, _patterns(args.select), _patterns(args.ignore), pinned, extra)
+    known = rule_catalogue([*contracts, snapshot_rules()])
     for pattern in (*options.select, *options.ignore):
         probe = CheckOptions(select=(pattern,))
         if not any(rule_selected(rule_id, probe) for rule_id in known):
@@ -183,9 +207,8 @@ def run(args: argparse.Namespace) -> int:
         results = adjusted
     if skipped:
         notes.append(f"{skipped} file(s) in the given directories are not transcripts; skipped")
-    report = CheckReport(
-        results, rule_catalogue(contracts), LEVELS[args.fail_on], baselined, tuple(notes)
-    )
+    catalogue = rule_catalogue([*contracts, snapshot_rules()])
+    report = CheckReport(results, catalogue, LEVELS[args.fail_on], baselined, tuple(notes))
     text = RENDERERS[args.output](report)
     if args.output_file is None:
         sys.stdout.write(text)

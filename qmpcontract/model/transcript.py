@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from qmpcontract.model.versions import QemuVersion
 from qmpcontract.read.messages import (
     BoundaryKind,
     Direction,
@@ -250,3 +251,32 @@ class TranscriptInfo:
     has_greeting: bool = True  # False for libvirt .replies files
     has_events: bool = True
     pair_by_position: bool = False  # True where ids are not usable (.replies)
+
+
+def qemu_version_of(sessions: Sequence[Session]) -> QemuVersion | None:
+    """The QEMU version a transcript shows (greeting, else a query-version reply)."""
+    for session in sessions:
+        for message in session.of_kind(Kind.GREETING):
+            qmp = message.body.get("QMP")
+            version = qmp.get("version") if isinstance(qmp, Mapping) else None
+            found = _triple(version)
+            if found is not None:
+                return found
+        for exchange in session.exchanges:
+            response = exchange.response
+            if exchange.command == "query-version" and response and response.kind is Kind.SUCCESS:
+                found = _triple(response.body.get("return"))
+                if found is not None:
+                    return found
+    return None
+
+
+def _triple(version: object) -> QemuVersion | None:
+    qemu = version.get("qemu") if isinstance(version, Mapping) else None
+    if not isinstance(qemu, Mapping):
+        return None
+    parts = [qemu.get(k) for k in ("major", "minor", "micro")]
+    numbers = [p for p in parts if isinstance(p, int) and not isinstance(p, bool) and p >= 0]
+    if len(numbers) != 3:
+        return None
+    return QemuVersion(numbers[0], numbers[1], numbers[2])

@@ -1,0 +1,73 @@
+"""``qmpcontract import``: snapshot contracts from QEMU's own API descriptions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from qmpcontract.errors import UsageError
+from qmpcontract.importers.self_described import CONTRACT_ID
+from qmpcontract.importers.sources import load_introspection
+from qmpcontract.importers.to_contract import snapshot_contract
+from qmpcontract.model.versions import QemuVersion
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``import`` subcommand and its sources."""
+    parser = sub.add_parser(
+        "import",
+        help="import QEMU's own API description as a snapshot contract",
+        description="Turn QEMU's description of its QMP API into a snapshot contract: every "
+        "command, event and type as JSON Schema.",
+    )
+    sources = parser.add_subparsers(dest="source", metavar="SOURCE", required=True)
+    intro = sources.add_parser(
+        "introspection",
+        help="a query-qmp-schema reply, raw or inside any transcript",
+        description='SOURCE is a raw query-qmp-schema reply (the list, or {"return": [...]}) '
+        "or any transcript the checker reads that holds one.",
+    )
+    intro.add_argument("source", type=Path, metavar="SOURCE")
+    intro.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
+    intro.add_argument(
+        "--qemu-version", metavar="VERSION", help="the QEMU version, when SOURCE does not show it"
+    )
+    intro.add_argument("--id", default=CONTRACT_ID, help=f"contract id (default {CONTRACT_ID})")
+    intro.set_defaults(func=_introspection)
+
+
+def _version(text: str | None) -> QemuVersion | None:
+    if text is None:
+        return None
+    try:
+        return QemuVersion.parse(text)
+    except ValueError as exc:
+        raise UsageError(f"--qemu-version: {exc}") from exc
+
+
+def _write(document: dict[str, object], output: Path | None) -> None:
+    text = json.dumps(document, indent=1) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
+
+
+def _introspection(args: argparse.Namespace) -> int:
+    snapshot = load_introspection(args.source, _version(args.qemu_version))
+    if snapshot.version is None:
+        raise UsageError(f"{args.source}: the QEMU version is unknown; give --qemu-version")
+    document = snapshot_contract(
+        snapshot,
+        contract_id=args.id,
+        origin=f"the query-qmp-schema reply in {args.source.name}",
+        version=snapshot.version,
+        masked_names=True,
+    )
+    _write(document, args.output)
+    return 0

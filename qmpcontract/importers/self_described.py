@@ -1,0 +1,80 @@
+"""Self-described transcripts: check a transcript against the schema it carries.
+
+A transcript that holds a ``query-qmp-schema`` reply (every libvirt
+``.replies`` file from QEMU 2.5 on) says what that QEMU build accepts and
+sends.  :func:`embedded_contracts` finds the reply, imports it and returns a
+snapshot contract (id ``qemu-introspection``) whose rules check every command's
+arguments, every return and every event of the transcript against QEMU's own
+schema, next to the agreed contracts.  ``--schema FILE`` supplies the schema
+from elsewhere instead (:func:`contracts_from_file`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from qmpcontract.contract.build import build_contract
+from qmpcontract.errors import InputError
+from qmpcontract.importers.introspection import snapshot_from_schema
+from qmpcontract.importers.sources import load_introspection
+from qmpcontract.importers.to_contract import snapshot_contract
+from qmpcontract.location import Location
+from qmpcontract.model.contract import Contract
+from qmpcontract.model.qemu_api import ApiSnapshot
+from qmpcontract.model.transcript import Kind, Session
+from qmpcontract.model.versions import QemuVersion
+
+CONTRACT_ID = "qemu-introspection"
+
+
+def snapshot_to_contract(snapshot: ApiSnapshot, version: QemuVersion, origin: str) -> Contract:
+    """The snapshot contract of *snapshot*, as a model object."""
+    document = snapshot_contract(
+        snapshot, contract_id=CONTRACT_ID, origin=origin, version=version, masked_names=True
+    )
+    return build_contract(document, snapshot.source or origin)
+
+
+def snapshot_rules() -> Contract:
+    """An empty snapshot contract: the rules every snapshot contract states."""
+    empty = ApiSnapshot({}, {}, {}, QemuVersion(0, 0), "")
+    return snapshot_to_contract(empty, QemuVersion(0, 0), "query-qmp-schema")
+
+
+def embedded_contracts(sessions: Sequence[Session], version: QemuVersion | None) -> list[Contract]:
+    """The snapshot contract of the first ``query-qmp-schema`` reply in *sessions*."""
+    for session in sessions:
+        for exchange in session.exchanges:
+            response = exchange.response
+            if exchange.command != "query-qmp-schema" or response is None:
+                continue
+            reply = response.body.get("return")
+            if response.kind is not Kind.SUCCESS or not isinstance(reply, list):
+                continue
+            where = response.raw.location
+            source = f"{where}"
+            snapshot = snapshot_from_schema(reply, version=version, source=source, where=where)
+            if version is None:
+                return []  # without a QEMU version a snapshot cannot say 'since'
+            return [snapshot_to_contract(snapshot, version, f"query-qmp-schema reply at {source}")]
+    return []
+
+
+@lru_cache(maxsize=8)
+def _from_file(path: Path, version: QemuVersion | None) -> Contract:
+    snapshot = load_introspection(path, version)
+    if snapshot.version is None:
+        raise InputError(
+            "the schema's QEMU version is unknown: give --qemu-version", Location(str(path))
+        )
+    return snapshot_to_contract(snapshot, snapshot.version, f"query-qmp-schema reply in {path}")
+
+
+def contracts_from_file(path: Path, version: QemuVersion | None) -> Contract:
+    """The snapshot contract of the introspection in *path* (a reply or a transcript).
+
+    :raise InputError: if *path* holds no usable introspection.
+    """
+    return _from_file(path, version)
