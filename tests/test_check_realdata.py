@@ -99,3 +99,8 @@ def test_all_libvirt_replies(shared_corpus: Path, capsys: pytest.CaptureFixture[
         assert summary["messages"] == count, path.name  # every message accounted for
         assert summary["unanswered"] == 0, path.name
         assert entry["qemu_version"] is not None, path.name
+    # From QEMU 2.5 on, each file also checks against its own query-qmp-schema reply.
+    self_described = [
+        t for t in transcripts if any(c.startswith("qemu-introspection@") for c in t["contracts"])
+    ]
+    assert len(self_described) == 33

@@ -25,10 +25,10 @@ def test_mypy_strict() -> None:
 def test_ruff_check() -> None:
     if shutil.which("ruff") is None and _run("ruff", "--version").returncode != 0:
         pytest.fail("ruff is not installed: install the test extras")
-    done = _run("ruff", "check", "qmpcontract", "tests")
+    done = _run("ruff", "check", "qmpcontract", "tests", "bench")
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_ruff_format() -> None:
-    done = _run("ruff", "format", "--check", "qmpcontract", "tests")
+    done = _run("ruff", "format", "--check", "qmpcontract", "tests", "bench")
     assert done.returncode == 0, done.stdout + done.stderr
