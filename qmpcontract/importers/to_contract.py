@@ -253,7 +253,8 @@ def _opened(builder: _Builder, type_id: str, name: str) -> Schema:
     if isinstance(api_type, ObjectType) and api_type.variants is None:
         schema = builder.body(api_type, "in", name)
         schema["x-qmp"] = {
-            "note": "'gen': false in QAPI: known members are checked, others allowed"
+            "incomplete": True,
+            "note": "'gen': false in QAPI: known members are checked, others allowed",
         }
         return schema
     return builder.ref(type_id, "in", name)

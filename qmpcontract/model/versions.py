@@ -163,3 +163,41 @@ class QemuRange:
         if self.since is not None and version < self.since:
             return False
         return self.until is None or version < self.until
+
+
+# Every QEMU release from 1.0 on, in order: the unit the deprecation policy counts in
+# ("remain functional for the release in which it was deprecated and one further release").
+QEMU_RELEASES: tuple[QemuVersion, ...] = tuple(
+    QemuVersion(major, minor)
+    for major, minors in (
+        (1, 8),
+        (2, 13),
+        (3, 2),
+        (4, 3),
+        (5, 3),
+        (6, 3),
+        (7, 3),
+        (8, 3),
+        (9, 3),
+        (10, 3),
+        (11, 2),
+    )
+    for minor in range(minors)
+)
+
+
+def releases_between(first: QemuVersion, last: QemuVersion) -> int | None:
+    """How many releases from *first* to *last* (0 if the same release; None if unknown).
+
+    >>> releases_between(QemuVersion(10, 1), QemuVersion(11, 0))
+    2
+    >>> releases_between(QemuVersion(2, 12), QemuVersion(3, 0))
+    1
+    """
+
+    def index(version: QemuVersion) -> int | None:
+        release = QemuVersion(version.major, version.minor)
+        return QEMU_RELEASES.index(release) if release in QEMU_RELEASES else None
+
+    a, b = index(first), index(last)
+    return None if a is None or b is None else b - a

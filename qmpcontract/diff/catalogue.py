@@ -1,0 +1,104 @@
+"""The change catalogue: every kind of change the differ reports, with a stable id and level.
+
+Levels follow QEMU's compatibility rules (docs/devel/qapi-code-gen.rst,
+"Compatibility considerations"): MUST for an ABI break, SHOULD for a
+backward-compatibility risk, MAY for a compatible change.  Input is what
+clients send (command arguments), output what QEMU sends (returns, events).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from qmpcontract.model.contract import Level
+
+
+@dataclass(frozen=True)
+class ChangeKind:
+    """One kind of change."""
+
+    id: str
+    level: Level
+    summary: str
+
+
+_M, _S, _Y = Level.MUST, Level.SHOULD, Level.MAY
+_KINDS = (
+    ChangeKind("diff/command-removed", _M, "A command was removed without deprecation."),
+    ChangeKind("diff/command-added", _Y, "A command was added."),
+    ChangeKind("diff/event-removed", _M, "An event was removed without deprecation."),
+    ChangeKind("diff/event-added", _Y, "An event was added."),
+    ChangeKind(
+        "diff/removed-after-deprecation",
+        _S,
+        "A deprecated element was removed (clients had notice, but old ones break).",
+    ),
+    ChangeKind(
+        "diff/removed-before-window",
+        _M,
+        "An element was removed less than two releases after its deprecation.",
+    ),
+    ChangeKind("diff/deprecated-added", _S, "An element was marked deprecated."),
+    ChangeKind("diff/argument-removed", _M, "A command argument was removed."),
+    ChangeKind("diff/argument-added", _Y, "An optional command argument was added."),
+    ChangeKind("diff/mandatory-argument-added", _M, "A mandatory command argument was added."),
+    ChangeKind("diff/argument-became-mandatory", _M, "An optional argument became mandatory."),
+    ChangeKind("diff/argument-became-optional", _Y, "A mandatory argument became optional."),
+    ChangeKind("diff/input-type-narrowed", _M, "An input now accepts less than before."),
+    ChangeKind("diff/input-type-widened", _Y, "An input now accepts more than before."),
+    ChangeKind(
+        "diff/input-string-became-enum",
+        _S,
+        "A string input is now an enum: values outside it, refused at run time before, "
+        "are now refused by the schema (QEMU's introspection-stability note).",
+    ),
+    ChangeKind(
+        "diff/member-moved-into-branches",
+        _M,
+        "A member moved from an object into some of its union branches only.",
+    ),
+    ChangeKind("diff/input-enum-value-removed", _M, "An enum value clients send was removed."),
+    ChangeKind("diff/input-enum-value-added", _Y, "An enum value clients may send was added."),
+    ChangeKind("diff/input-variant-removed", _M, "A union branch clients send was removed."),
+    ChangeKind("diff/input-variant-added", _Y, "A union branch clients may send was added."),
+    ChangeKind("diff/input-closed", _M, "An input object now refuses members it accepted."),
+    ChangeKind("diff/input-opened", _Y, "An input object now accepts any member."),
+    ChangeKind("diff/output-member-removed", _M, "A member QEMU always sent was removed."),
+    ChangeKind(
+        "diff/output-optional-member-removed", _S, "An optional member QEMU sent was removed."
+    ),
+    ChangeKind(
+        "diff/output-member-became-optional", _M, "A member QEMU always sent may now be missing."
+    ),
+    ChangeKind("diff/output-member-added", _Y, "QEMU sends a new member (clients ignore it)."),
+    ChangeKind("diff/output-member-became-mandatory", _Y, "An optional member is now always sent."),
+    ChangeKind(
+        "diff/output-type-widened", _M, "QEMU may now send values old clients do not expect."
+    ),
+    ChangeKind(
+        "diff/output-type-narrowed", _Y, "QEMU sends a subset of what it sent (e.g. str -> enum)."
+    ),
+    ChangeKind(
+        "diff/output-enum-value-added",
+        _S,
+        "QEMU may send a new enum value old clients do not know.",
+    ),
+    ChangeKind("diff/output-enum-value-removed", _Y, "QEMU no longer sends an enum value."),
+    ChangeKind("diff/output-variant-added", _S, "QEMU may send a new union branch."),
+    ChangeKind("diff/output-variant-removed", _Y, "QEMU no longer sends a union branch."),
+    ChangeKind(
+        "diff/error-class-removed", _M, "An error class (and every spelling of it) is gone."
+    ),
+    ChangeKind("diff/error-class-dropped", _S, "A command no longer lists an error class."),
+    ChangeKind("diff/error-class-added", _Y, "A command lists a new error class."),
+    ChangeKind(
+        "diff/unstable-changed",
+        _Y,
+        "An unstable or x- element changed (reported apart; see --include-unstable).",
+    ),
+)
+
+CHANGES: Mapping[str, ChangeKind] = MappingProxyType({k.id: k for k in _KINDS})
+"""Every change kind, by rule id."""
