@@ -85,9 +85,14 @@ _KINDS = (
         _S,
         "QEMU may send a new enum value old clients do not know.",
     ),
-    ChangeKind("diff/output-enum-value-removed", _Y, "QEMU no longer sends an enum value."),
+    ChangeKind(
+        "diff/output-enum-value-removed",
+        _S,
+        "QEMU no longer sends an enum value (harmless on the wire; introspecting "
+        "clients may be confused: 'tread carefully').",
+    ),
     ChangeKind("diff/output-variant-added", _S, "QEMU may send a new union branch."),
-    ChangeKind("diff/output-variant-removed", _Y, "QEMU no longer sends a union branch."),
+    ChangeKind("diff/output-variant-removed", _S, "QEMU no longer sends a union branch."),
     ChangeKind(
         "diff/error-class-removed", _M, "An error class (and every spelling of it) is gone."
     ),

@@ -336,7 +336,7 @@ class Differ:
         side = "input" if direction == IN else "output"
         for value in sorted(set(old.values) - set(new.values)):
             flaky = unstable or _unstable(value, old.values[value])
-            if old.values[value] == "deprecated" and direction == IN:
+            if old.values[value] == "deprecated":
                 yield self._change(
                     "diff/removed-after-deprecation",
                     element,

@@ -30,7 +30,8 @@ def _location(finding: Finding) -> dict[str, Any]:
     return {"physicalLocation": physical}
 
 
-def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
+def sarif_result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
+    """One SARIF result for *finding*; *rule_index* maps rule ids to driver rules."""
     properties: dict[str, Any] = {}
     if finding.location.message_index is not None:
         properties["messageIndex"] = finding.location.message_index
@@ -95,7 +96,7 @@ def render_sarif(report: CheckReport) -> str:
                     }
                 },
                 "artifacts": [{"location": {"uri": r.info.name}} for r in report.results],
-                "results": [_result(f, index) for f in report.findings],
+                "results": [sarif_result(f, index) for f in report.findings],
             }
         ],
     }

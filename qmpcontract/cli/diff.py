@@ -1,0 +1,133 @@
+"""``qmpcontract diff OLD NEW``: classify the changes between two versions of an API."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+from pathlib import Path
+
+from qmpcontract.check.baseline import BaselineEntry, load_baseline
+from qmpcontract.diff.compare import Change, Differ
+from qmpcontract.errors import UsageError
+from qmpcontract.importers.sides import QapiLoader, Side, load_side, pair_sides
+from qmpcontract.location import Location
+from qmpcontract.model.contract import Level
+from qmpcontract.model.findings import Finding
+from qmpcontract.model.versions import QemuVersion
+from qmpcontract.report.diff import RENDERERS, DiffPair, DiffReport
+
+LEVELS = {"must": Level.MUST, "should": Level.SHOULD, "may": Level.MAY}
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``diff`` subcommand."""
+    parser = sub.add_parser(
+        "diff",
+        help="classify the changes between two versions of an API",
+        description="Compare OLD and NEW (each a contract file, a contract set directory, an "
+        "introspection source such as a .replies file, or a QAPI root file) and classify "
+        "every wire-visible change as MUST (ABI break), SHOULD (compatibility risk) or MAY "
+        "(compatible). Exit 0, 1 for changes at or above --fail-on, 2 for bad input.",
+    )
+    parser.add_argument("old", type=Path, metavar="OLD")
+    parser.add_argument("new", type=Path, metavar="NEW")
+    parser.add_argument("--output", choices=sorted(RENDERERS), default="text")
+    parser.add_argument("--output-file", type=Path, metavar="FILE")
+    parser.add_argument("--fail-on", choices=list(LEVELS), default="must")
+    parser.add_argument(
+        "--include-unstable",
+        action="store_true",
+        help="classify unstable and x- elements like the rest",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="accepted changes, each with a reason and an expiry date",
+    )
+    parser.add_argument("--old-version", metavar="VERSION", help="QEMU version of OLD")
+    parser.add_argument("--new-version", metavar="VERSION", help="QEMU version of NEW")
+    parser.set_defaults(func=run)
+
+
+def qapi_loader() -> QapiLoader | None:
+    """The QAPI front end, if this build has it."""
+    try:
+        from qmpcontract.importers import qapi_snapshot
+    except ImportError:
+        return None
+    loader: QapiLoader | None = getattr(qapi_snapshot, "load_qapi_snapshot", None)
+    return loader
+
+
+def _version(text: str | None, flag: str) -> QemuVersion | None:
+    if text is None:
+        return None
+    try:
+        return QemuVersion.parse(text)
+    except ValueError as exc:
+        raise UsageError(f"{flag}: {exc}") from exc
+
+
+def compare(old: list[Side], new: list[Side], include_unstable: bool) -> list[DiffPair]:
+    """Diff every pair of contracts the two sides share."""
+    pairs = []
+    for before, after in pair_sides(old, new):
+        differ = Differ(before.context, after.context, include_unstable)
+        changes = differ.diff(before.contract, after.contract)
+        pairs.append(
+            DiffPair(
+                before.contract.ref,
+                after.contract.ref,
+                after.contract.path or after.source,
+                changes,
+            )
+        )
+    return pairs
+
+
+def _baseline(
+    pairs: list[DiffPair], entries: tuple[BaselineEntry, ...]
+) -> tuple[list[DiffPair], int, list[str]]:
+    today = datetime.date.today()
+    live = [e for e in entries if e.expires is None or e.expires >= today]
+    notes = [
+        f"baseline entry at {e.where} ({e.rule_id}) expired on {e.expires}"
+        for e in entries
+        if e not in live
+    ]
+    kept_pairs, accepted = [], 0
+    for pair in pairs:
+        kept: list[Change] = []
+        for change in pair.changes:
+            probe = Finding(change.rule_id, change.level, change.message, Location(pair.file))
+            if any(e.matches(probe) for e in live):
+                accepted += 1
+            else:
+                kept.append(change)
+        kept_pairs.append(DiffPair(pair.old, pair.new, pair.file, kept))
+    return kept_pairs, accepted, notes
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``qmpcontract diff``; return the exit code."""
+    loader = qapi_loader()
+    old = load_side(args.old, _version(args.old_version, "--old-version"), loader)
+    new = load_side(args.new, _version(args.new_version, "--new-version"), loader)
+    pairs = compare(old, new, args.include_unstable)
+    if not pairs:
+        raise UsageError("OLD and NEW share no contract to compare")
+    baselined, notes = 0, list[str]()
+    if args.baseline:
+        pairs, baselined, notes = _baseline(pairs, load_baseline(args.baseline))
+    report = DiffReport(pairs, LEVELS[args.fail_on], baselined, tuple(notes))
+    text = RENDERERS[args.output](report)
+    if args.output_file is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            args.output_file.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output_file}: {exc.strerror or exc}") from exc
+    return 1 if report.failed else 0
