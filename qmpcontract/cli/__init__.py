@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qmpcontract import __version__
-from qmpcontract.cli import check, diff, imports, rules
+from qmpcontract.cli import check, diff, history, imports, rules
 from qmpcontract.contract.loader import lint_paths
 from qmpcontract.errors import InputError, UsageError
 from qmpcontract.model.check_kinds import CHECK_KINDS
@@ -101,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_parser(sub)
     imports.add_parser(sub)
     diff.add_parser(sub)
+    history.add_parser(sub)
     return parser
 
 
