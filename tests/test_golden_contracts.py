@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from qmpcontract.cli import main
+from qmpcontract.cli.semver import semver_problems
 from qmpcontract.contract import ProblemCode, lint_paths
 from qmpcontract.report.problems import render_text
 
@@ -25,7 +26,7 @@ CASES = sorted(p for p in (TEST_CORPUS / "contracts").iterdir() if p.is_dir())
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_golden_case(case: Path, monkeypatch: pytest.MonkeyPatch, update_golden: bool) -> None:
     monkeypatch.chdir(case)
-    result = lint_paths([Path(".")])
+    result = lint_paths([Path(".")], semver_problems)
     text = render_text(result)
     expected_file = case / "expected.txt"
     if update_golden:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from qmpcontract import __version__
 from qmpcontract.cli import check, diff, history, imports, rules
+from qmpcontract.cli.semver import semver_problems
 from qmpcontract.contract.loader import lint_paths
 from qmpcontract.errors import InputError, UsageError
 from qmpcontract.model.check_kinds import CHECK_KINDS
@@ -36,7 +37,7 @@ def _write(text: str, output_file: Path | None) -> None:
 
 def _cmd_lint(args: argparse.Namespace) -> int:
     paths = args.paths or [shipped_contracts_dir()]
-    result = lint_paths(paths)
+    result = lint_paths(paths, semver_problems)
     render = render_json if args.output == "json" else render_text
     _write(render(result), args.output_file)
     return EXIT_FINDINGS if result.problems else EXIT_CLEAN

@@ -10,7 +10,7 @@ Every problem of every named file is collected; nothing stops at the first.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,7 +98,13 @@ def _parse(path: Path) -> tuple[ContractFile, list[Problem]]:
     return file, problems
 
 
-def _check_root(root: Path, named: Sequence[Path]) -> tuple[list[Problem], ContractSet | None]:
+SetCheck = Callable[[ContractSet, Callable[[str, str], Location]], list[Problem]]
+"""A check of a whole, loaded set: given the set and a locator (file, pointer) -> Location."""
+
+
+def _check_root(
+    root: Path, named: Sequence[Path], set_check: SetCheck | None = None
+) -> tuple[list[Problem], ContractSet | None]:
     index = SetIndex(root)
     parse_problems: dict[Path, list[Problem]] = {}
     for path in sorted({*named, *(f.resolve() for d in _areas(root) for f in _contract_files(d))}):
@@ -116,15 +122,33 @@ def _check_root(root: Path, named: Sequence[Path]) -> tuple[list[Problem], Contr
     if any(all_problems.values()):
         return reported, None
     contracts = tuple(build_contract(f.raw, f.display) for f in index.files.values())
-    return reported, ContractSet(contracts, display_path(root))
+    contract_set = ContractSet(contracts, display_path(root))
+    if set_check is not None:
+        sources = {f.display: f.document.source for f in index.files.values() if f.document}
+        displays = {f.display for f in index.files.values() if f.path in named}
+
+        def locate(file: str, pointer: str) -> Location:
+            source = sources.get(file)
+            return source.locate(pointer) if source else Location(file, pointer=pointer)
+
+        extra = set_check(contract_set, locate)
+        reported = sorted(
+            {*reported, *(p for p in extra if p.location.file in displays)}, key=Problem.sort_key
+        )
+        if extra:
+            return reported, None
+    return reported, contract_set
 
 
 def _areas(root: Path) -> list[Path]:
     return sorted(d for d in root.iterdir() if d.is_dir()) if root.is_dir() else []
 
 
-def lint_paths(paths: Iterable[Path]) -> LintResult:
+def lint_paths(paths: Iterable[Path], set_check: SetCheck | None = None) -> LintResult:
     """Check the contracts at *paths* (files or directories) and report all problems.
+
+    *set_check*, if given, runs on every set that loaded without problems (the
+    CLI passes the semantic-versioning check, which needs the differ).
 
     :raise InputReadError: if a path does not exist or holds no contract files.
     """
@@ -138,7 +162,7 @@ def lint_paths(paths: Iterable[Path]) -> LintResult:
     for root, named in groups.items():
         unique = sorted(set(named))
         files.extend(display_path(p) for p in unique)
-        found, contract_set = _check_root(root, unique)
+        found, contract_set = _check_root(root, unique, set_check)
         problems.extend(found)
         if contract_set is not None:
             sets.append(contract_set)

@@ -224,7 +224,7 @@ def snapshot_contract(
         arguments: Schema = {"type": "object", "additionalProperties": False}
         if command.arguments is not None:
             arguments = builder.ref(command.arguments, "in", name)
-        if name in INCOMPLETE_ARGUMENTS and command.arguments is not None:
+        if (not command.gen or name in INCOMPLETE_ARGUMENTS) and command.arguments is not None:
             arguments = _opened(builder, command.arguments, name)
         entry["arguments"] = arguments
         entry["returns"] = (

@@ -1,0 +1,292 @@
+r"""The QAPI schema language, read: files and includes in, located expressions out.
+
+The language (docs/devel/qapi-code-gen.rst, "Schema syntax") is JSON with
+single-quoted strings of printable ASCII whose only escape is ``\\``, ``#``
+comments, no numbers and no ``null``; a schema is a sequence of top-level JSON
+objects.  Two of them are directives, handled here:
+
+- ``{'include': PATH}`` reads PATH (relative to the including file) in place.
+  A file already read is skipped, so including a file twice is harmless; a
+  file that includes one of the files including it is an inclusion loop,
+  which QEMU rejects, and so do we.
+- ``{'pragma': {...}}`` sets schema-wide options (:class:`Pragma`).
+
+Definitions (``enum``, ``struct``, ``union``, ``alternate``, ``command``,
+``event``) are returned unchecked, each with its place and the documentation
+comment (:mod:`qmpcontract.read.qapi_doc`) right before it.  Their meaning is
+checked by :mod:`qmpcontract.importers.qapi_expr` and
+:mod:`qmpcontract.importers.qapi_schema`.
+
+Errors are :class:`~qmpcontract.read.qapi_source.QapiError` and render like
+QEMU's: syntax errors as ``file:line:col: message``, the others without the
+column, after ``In file included from`` lines.
+
+Old schemas (:class:`Dialect`, :func:`detect_dialect`): the language has
+changed over QEMU's releases, and each release's schema follows the rules of
+its time.  The root file tells which:
+
+- top-level ``'type'`` expressions (at the start of a line): QEMU 1.x
+  (``'type'`` meant ``'struct'``, member types could be nested anonymous
+  structs; no documentation rules);
+- pragmas ``returns-whitelist`` or ``name-case-whitelist`` (QEMU 2.9 to 5.2):
+  those names are accepted, as are simple unions, ``_`` in names and C
+  expressions or lists as ``if`` conditions;
+- ``= Heading`` lines in documentation (QEMU 6.0 to 9.2): documentation
+  comments are read for their structure, without QEMU 10's rules for their
+  text (70 columns, two spaces between sentences, indentation, non-empty
+  sections) and for what they must describe; simple unions and C expressions
+  or lists as conditions (6.0, 6.1) are accepted;
+- anything else is the current language, every rule applies.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from qmpcontract.read.qapi_doc import QapiDoc, RawDocLine, parse_doc
+from qmpcontract.read.qapi_lexer import Lexer
+from qmpcontract.read.qapi_source import QapiError, QapiReadError, SourceInfo
+
+__all__ = [
+    "Dialect",
+    "Pragma",
+    "QapiDoc",
+    "QapiError",
+    "QapiExpression",
+    "QapiSource",
+    "SourceInfo",
+    "detect_dialect",
+    "parse_qapi",
+]
+
+_LEGACY_1 = re.compile(r"^\{\s*'type'\s*:", re.MULTILINE)
+_LEGACY_2 = re.compile(r"'(returns-whitelist|name-case-whitelist)'\s*:")
+_LEGACY_6 = re.compile(r"^##\n# =+ ", re.MULTILINE)
+_LIST_PRAGMAS = {
+    "command-name-exceptions": "command_name_exceptions",
+    "command-returns-exceptions": "command_returns_exceptions",
+    "documentation-exceptions": "documentation_exceptions",
+    "member-name-exceptions": "member_name_exceptions",
+}
+_OLD_PRAGMAS = {  # QEMU 2.9 to 5.2 spellings
+    "returns-whitelist": ("command_returns_exceptions",),
+    "name-case-whitelist": ("command_name_exceptions", "member_name_exceptions"),
+}
+
+
+class Dialect(enum.Enum):
+    """Which generation of the schema language a schema is written in."""
+
+    CURRENT = "current"  # QEMU 10.0 and later: the language of qapi-code-gen.rst
+    QEMU_6 = "qemu-6"  # QEMU 6.0-9.2: '= Heading' documentation, no text style rules
+    QEMU_2 = "qemu-2"  # QEMU 2.x-5.x: old pragma names, simple unions, C conditions
+    QEMU_1 = "qemu-1"  # QEMU 1.x: 'type' for structs, nested anonymous structs
+
+
+def detect_dialect(text: str) -> Dialect:
+    r"""The dialect of a root schema file, from its text.
+
+    >>> detect_dialect("{ 'type': 'NameInfo', 'data': {'*name': 'str'} }")
+    <Dialect.QEMU_1: 'qemu-1'>
+    >>> detect_dialect("{ 'pragma': { 'returns-whitelist': [] } }")
+    <Dialect.QEMU_2: 'qemu-2'>
+    >>> detect_dialect("##\n# = Introduction\n##\n")
+    <Dialect.QEMU_6: 'qemu-6'>
+    >>> detect_dialect("{ 'struct': 'NameInfo', 'data': {} }")
+    <Dialect.CURRENT: 'current'>
+    """
+    if _LEGACY_1.search(text):
+        return Dialect.QEMU_1
+    if _LEGACY_2.search(text):
+        return Dialect.QEMU_2
+    if _LEGACY_6.search(text):
+        return Dialect.QEMU_6
+    return Dialect.CURRENT
+
+
+@dataclass(frozen=True)
+class Pragma:
+    """The schema-wide options set by ``pragma`` directives (qapi-code-gen.rst, "Pragma")."""
+
+    doc_required: bool = False
+    command_name_exceptions: tuple[str, ...] = ()  # commands whose names may use '_'
+    command_returns_exceptions: tuple[str, ...] = ()  # commands that may return non-objects
+    documentation_exceptions: tuple[str, ...] = ()  # definitions with undocumented members
+    member_name_exceptions: tuple[str, ...] = ()  # types whose members may use upper case, '_'
+
+
+@dataclass(frozen=True)
+class QapiExpression:
+    """A top-level expression: its value, where it starts, and its documentation.
+
+    ``value`` is the JSON object as written (``str``, ``bool``, ``list``,
+    ``dict``), except that an ``include`` holds the path as resolved.
+    """
+
+    value: dict[str, object]
+    info: SourceInfo
+    doc: QapiDoc | None = None
+
+
+@dataclass(frozen=True)
+class QapiSource:
+    """A whole schema, includes expanded: what :func:`parse_qapi` returns."""
+
+    root: str
+    expressions: tuple[QapiExpression, ...]
+    docs: tuple[QapiDoc, ...]
+    pragma: Pragma
+    dialect: Dialect
+    files: tuple[str, ...]  # every file read, in order
+
+
+def parse_qapi(path: Path | str, dialect: Dialect | None = None) -> QapiSource:
+    """Read the schema whose root file is *path*, with all it includes.
+
+    *dialect* defaults to the one :func:`detect_dialect` finds in the root file.
+    Documentation comments are parsed except in QEMU 1.x schemas (whose
+    comments followed no rules), strictly in the current dialect only.
+
+    :raise QapiError: on the first problem, located like QEMU locates it
+        (:class:`~qmpcontract.read.qapi_source.QapiReadError` for a file that
+        cannot be read).
+    """
+    root = os.fspath(path)
+    text = _read(root, None)
+    state = _State(dialect or detect_dialect(text))
+    _FileParser(root, text, None, state).parse()
+    return QapiSource(
+        root,
+        tuple(state.expressions),
+        tuple(state.docs),
+        state.pragma,
+        state.dialect,
+        tuple(state.files),
+    )
+
+
+def _read(fname: str, include_info: SourceInfo | None) -> str:
+    try:
+        with open(fname, encoding="utf-8") as stream:
+            return stream.read()
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) else str(err)
+        if include_info is None:
+            raise QapiReadError(
+                f"can't read schema file '{fname}': {reason}", SourceInfo(fname)
+            ) from err
+        raise QapiReadError(f"can't read include file '{fname}': {reason}", include_info) from err
+
+
+@dataclass
+class _State:
+    dialect: Dialect
+    pragma: Pragma = field(default_factory=Pragma)
+    expressions: list[QapiExpression] = field(default_factory=list)
+    docs: list[QapiDoc] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)  # absolute paths of files read
+
+
+class _FileParser(Lexer):
+    def __init__(self, fname: str, text: str, parent: SourceInfo | None, state: _State) -> None:
+        super().__init__(fname, text, parent)
+        self.state = state
+        state.seen.add(os.path.abspath(fname))
+        state.files.append(fname)
+        self.docs_enabled = state.dialect is not Dialect.QEMU_1
+
+    def parse(self) -> None:
+        doc_start = "##" if self.docs_enabled else ""
+        cur_doc: QapiDoc | None = None
+        self.accept(doc_start)
+        while self.tok is not None:
+            info = self.info()
+            if self.tok == "#":
+                _reject_expr_doc(cur_doc)
+                cur_doc = self._doc(info)
+                self.state.docs.append(cur_doc)
+                self.accept(doc_start)
+                continue
+            expr = self.value(doc_start)
+            if not isinstance(expr, dict):
+                raise QapiError("top-level expression must be an object", info)
+            if "include" in expr:
+                _reject_expr_doc(cur_doc)
+                self._include(expr, info)
+            elif "pragma" in expr:
+                _reject_expr_doc(cur_doc)
+                self._pragma(expr, info)
+            else:
+                if cur_doc is not None and cur_doc.symbol is None:
+                    raise QapiError("definition documentation required", cur_doc.info)
+                self.state.expressions.append(QapiExpression(expr, info, cur_doc))
+            cur_doc = None
+        _reject_expr_doc(cur_doc)
+
+    def _doc(self, info: SourceInfo) -> QapiDoc:
+        lines = [RawDocLine(str(self.val), self.line, self.column())]
+        while True:
+            self.accept("#")
+            if self.tok != "#":
+                lines.append(RawDocLine(None, self.line, self.column()))
+                break
+            text = str(self.val)
+            lines.append(RawDocLine(text, self.line, self.column()))
+            if text.startswith("##"):
+                break
+        return parse_doc(lines, info, self.info, strict=self.state.dialect is Dialect.CURRENT)
+
+    def _include(self, expr: dict[str, object], info: SourceInfo) -> None:
+        if len(expr) != 1:
+            raise QapiError("invalid 'include' directive", info)
+        include = expr["include"]
+        if not isinstance(include, str):
+            raise QapiError("value of 'include' must be a string", info)
+        fname = os.path.join(os.path.dirname(self.fname), include)
+        self.state.expressions.append(QapiExpression({"include": fname}, info))
+        absolute = os.path.abspath(fname)
+        outer: SourceInfo | None = info
+        while outer is not None:
+            if os.path.abspath(outer.file) == absolute:
+                raise QapiError(f"inclusion loop for {include}", info)
+            outer = outer.parent
+        if absolute in self.state.seen:
+            return
+        _FileParser(fname, _read(fname, info), info, self.state).parse()
+
+    def _pragma(self, expr: dict[str, object], info: SourceInfo) -> None:
+        if len(expr) != 1:
+            raise QapiError("invalid 'pragma' directive", info)
+        pragmas = expr["pragma"]
+        if not isinstance(pragmas, dict):
+            raise QapiError("value of 'pragma' must be an object", info)
+        self.state.expressions.append(QapiExpression(expr, info))
+        for name, value in pragmas.items():
+            if name == "doc-required":
+                if not isinstance(value, bool):
+                    raise QapiError("pragma 'doc-required' must be boolean", info)
+                self.state.pragma = replace(self.state.pragma, doc_required=value)
+                continue
+            if name in _LIST_PRAGMAS:
+                attributes: tuple[str, ...] = (_LIST_PRAGMAS[name],)
+            elif name in _OLD_PRAGMAS and self.state.dialect in (Dialect.QEMU_1, Dialect.QEMU_2):
+                attributes = _OLD_PRAGMAS[name]
+            else:
+                raise QapiError(f"unknown pragma '{name}'", info)
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise QapiError(f"pragma {name} must be a list of strings", info)
+            for attribute in attributes:
+                names = getattr(self.state.pragma, attribute) + tuple(value)
+                self.state.pragma = replace(self.state.pragma, **{attribute: names})
+
+
+def _reject_expr_doc(doc: QapiDoc | None) -> None:
+    if doc is not None and doc.symbol is not None:
+        raise QapiError(
+            f"documentation for '{doc.symbol}' is not followed by the definition", doc.info
+        )
