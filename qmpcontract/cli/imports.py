@@ -36,6 +36,21 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     intro.add_argument("--id", default=CONTRACT_ID, help=f"contract id (default {CONTRACT_ID})")
     intro.set_defaults(func=_introspection)
+    qapi = sources.add_parser(
+        "qapi",
+        help="QAPI schema sources (qapi/qapi-schema.json and its includes)",
+        description="ROOT is a QAPI root file such as qapi/qapi-schema.json. Errors are "
+        "reported as QEMU reports them (file:line:col: message).",
+    )
+    qapi.add_argument("root", type=Path, metavar="ROOT")
+    qapi.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
+    qapi.add_argument(
+        "--qemu-version",
+        metavar="VERSION",
+        help="the release the sources are of, when no VERSION file or vX.Y.Z directory name tells",
+    )
+    qapi.add_argument("--id", default="qemu-qapi", help="contract id (default qemu-qapi)")
+    qapi.set_defaults(func=_qapi)
 
 
 def _version(text: str | None) -> QemuVersion | None:
@@ -56,6 +71,21 @@ def _write(document: dict[str, object], output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
+
+
+def _qapi(args: argparse.Namespace) -> int:
+    from qmpcontract.importers.qapi_snapshot import load_qapi_snapshot
+
+    snapshot, version = load_qapi_snapshot(args.root, _version(args.qemu_version))
+    document = snapshot_contract(
+        snapshot,
+        contract_id=args.id,
+        origin=f"the QAPI sources at {args.root}",
+        version=version,
+        masked_names=False,
+    )
+    _write(document, args.output)
+    return 0
 
 
 def _introspection(args: argparse.Namespace) -> int:

@@ -29,10 +29,20 @@ from qmpcontract.model.versions import QemuVersion
 CONTRACT_ID = "qemu-introspection"
 
 
-def snapshot_to_contract(snapshot: ApiSnapshot, version: QemuVersion, origin: str) -> Contract:
+def snapshot_to_contract(
+    snapshot: ApiSnapshot,
+    version: QemuVersion,
+    origin: str,
+    contract_id: str = CONTRACT_ID,
+    masked_names: bool = True,
+) -> Contract:
     """The snapshot contract of *snapshot*, as a model object."""
     document = snapshot_contract(
-        snapshot, contract_id=CONTRACT_ID, origin=origin, version=version, masked_names=True
+        snapshot,
+        contract_id=contract_id,
+        origin=origin,
+        version=version,
+        masked_names=masked_names,
     )
     return build_contract(document, snapshot.source or origin)
 

@@ -82,7 +82,9 @@ def load_side(
             raise InputError("reading QAPI sources is not available", Location(str(path)))
         root = path / "qapi-schema.json" if path.is_dir() else path
         snapshot, found = qapi(root, version)
-        contract = snapshot_to_contract(snapshot, found, f"QAPI sources at {root}")
+        contract = snapshot_to_contract(
+            snapshot, found, f"QAPI sources at {root}", "qemu-qapi", masked_names=False
+        )
         return [Side(contract, [contract], str(root))]
     if _is_contract_file(path):
         contracts = load_contracts(path.resolve().parent.parent)
