@@ -26,7 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "generate": {"model", "check"},
     "review": {"read", "model", "diff"},
     "record": {"read", "model"},
-    "report": {"model", "contract", "check", "diff"},
+    "report": {"model", "contract", "check", "diff", "review"},
     "pytest_plugin": {"read", "model", "contract", "check", "report"},
     "cli": {
         "read",

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qmpcontract import __version__
-from qmpcontract.cli import check, diff, history, imports, rules
+from qmpcontract.cli import check, diff, history, imports, review, rules
 from qmpcontract.cli.semver import semver_problems
 from qmpcontract.contract.loader import lint_paths
 from qmpcontract.errors import InputError, UsageError
@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_parser(sub)
     diff.add_parser(sub)
     history.add_parser(sub)
+    review.add_parser(sub)
     return parser
 
 

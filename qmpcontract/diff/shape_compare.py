@@ -261,9 +261,13 @@ class ShapeComparison:
                 pointer=pointer,
             )
         side = "input" if direction == IN else "output"
+        tags = sorted({t for t in (old.tag, new.tag) if t})
+        tag = "|".join(tags)  # the same label both ways, even when the tag was renamed
         for case in sorted(old.variants.keys() | new.variants.keys()):
-            branch = f"{path}({old.tag or new.tag}={case})"
+            branch = f"{path}({tag}={case})"
             flaky = unstable or case.startswith("x-")
+            if not old.variants.get(case) and not new.variants.get(case):
+                continue  # a branch without members changes nothing; the tag's enum tells
             if case not in new.variants:
                 yield self._change(
                     f"diff/{side}-variant-removed",

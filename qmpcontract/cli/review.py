@@ -1,0 +1,100 @@
+"""``qmpcontract review``: a checklist for a QEMU patch (or a contracts patch)."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from qmpcontract.cli.diff import compare, qapi_loader
+from qmpcontract.contract import load_contracts
+from qmpcontract.diff.compare import Change
+from qmpcontract.errors import UsageError
+from qmpcontract.importers.sides import load_side
+from qmpcontract.report.review import render_email, render_markdown
+from qmpcontract.review.checklist import checklist
+from qmpcontract.review.trees import ReviewTrees, from_git_range, from_patch
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``review`` subcommand."""
+    parser = sub.add_parser(
+        "review",
+        help="a reviewer's checklist for a patch that touches qapi/*.json or contracts/",
+        description="Review a git range (--repo DIR A..B) or a patch/mbox file applied to a "
+        "tree (PATCH --tree DIR): diff the old and new QAPI schemas (or contracts), map each "
+        "change onto the agreed contracts and rules, and print what the patch must also do.",
+    )
+    parser.add_argument(
+        "target", metavar="RANGE|PATCH", help="A..B with --repo, or a patch/mbox file with --tree"
+    )
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--repo", type=Path, metavar="DIR", help="a git checkout")
+    where.add_argument("--tree", type=Path, metavar="DIR", help="the tree the patch applies to")
+    parser.add_argument("--format", choices=("markdown", "email"), default="markdown")
+    parser.add_argument(
+        "--contracts",
+        type=Path,
+        metavar="DIR",
+        help="the agreed contracts to map changes onto (default: shipped)",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=("must", "should", "may", "never"),
+        default="never",
+        help="exit 1 when a change is at or above this level (default: never)",
+    )
+    parser.set_defaults(func=run)
+
+
+def _changes(trees: ReviewTrees) -> list[Change]:
+    changes: list[Change] = []
+    loader = qapi_loader()
+    old_root, new_root = (
+        trees.old / "qapi" / "qapi-schema.json",
+        trees.new / "qapi" / "qapi-schema.json",
+    )
+    if any(c.startswith("qapi/") for c in trees.changed) and new_root.exists():
+        if not old_root.exists():
+            raise UsageError("the old tree has no qapi/qapi-schema.json")
+        for pair in compare(
+            load_side(old_root, None, loader),
+            load_side(new_root, None, loader),
+            include_unstable=False,
+        ):
+            changes.extend(pair.changes)
+    if any(c.startswith("contracts/") for c in trees.changed):
+        for pair in compare(
+            load_side(trees.old / "contracts"),
+            load_side(trees.new / "contracts"),
+            include_unstable=False,
+        ):
+            changes.extend(pair.changes)
+    return changes
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``qmpcontract review``; return the exit code."""
+    workdir = Path(tempfile.mkdtemp(prefix="qmpcontract-review-"))
+    try:
+        if args.repo is not None:
+            trees = from_git_range(args.repo, args.target, workdir)
+        else:
+            trees = from_patch(Path(args.target), args.tree, workdir)
+        if not trees.changed:
+            sys.stdout.write(f"{args.target}: no change under qapi/ or contracts/\n")
+            return 0
+        changes = _changes(trees)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    contracts = list(load_contracts(args.contracts).current())
+    items = checklist(changes, contracts)
+    title = f"{trees.label_old} -> {trees.label_new}"
+    render = render_markdown if args.format == "markdown" else render_email
+    sys.stdout.write(render(items, title))
+    if args.fail_on == "never":
+        return 0
+    limit = {"must": 0, "should": 1, "may": 2}[args.fail_on]
+    return 1 if any(i.change.level.rank <= limit for i in items) else 0

@@ -1,0 +1,55 @@
+"""Render a review checklist as markdown (for a web review) or plain text (for email)."""
+
+from __future__ import annotations
+
+import textwrap
+from collections import Counter
+from collections.abc import Sequence
+
+from qmpcontract.model.contract import Level
+from qmpcontract.review.checklist import ChecklistItem
+
+
+def _summary(items: Sequence[ChecklistItem]) -> str:
+    levels = Counter(i.change.level for i in items)
+    return ", ".join(f"{levels.get(level, 0)} {level.value}" for level in Level)
+
+
+def render_markdown(items: Sequence[ChecklistItem], title: str) -> str:
+    """A markdown checklist: MUST and SHOULD items unticked, MAY items for the record."""
+    lines = [
+        f"## QMP review: {title}",
+        "",
+        f"{len(items)} wire-visible change(s): {_summary(items)}.",
+        "",
+    ]
+    for item in items:
+        change = item.change
+        box = "[x]" if change.level is Level.MAY else "[ ]"
+        lines.append(f"- {box} **{change.level.value}** `{change.rule_id}`: {change.message}")
+        for rule_id, level, statement in item.rules:
+            lines.append(f"  - affects `{rule_id}` ({level}): {statement}")
+        lines.extend(f"  - {action}" for action in item.actions)
+    return "\n".join(lines) + "\n"
+
+
+def render_email(items: Sequence[ChecklistItem], title: str) -> str:
+    """Plain text, wrapped at 72 columns, to paste into a mailing-list reply."""
+    lines = [
+        f"QMP review of {title}",
+        "",
+        f"{len(items)} wire-visible change(s): {_summary(items)}.",
+    ]
+    wrap = textwrap.TextWrapper(width=72, subsequent_indent="      ")
+    for level in Level:
+        chosen = [i for i in items if i.change.level is level]
+        if not chosen:
+            continue
+        lines += ["", f"{level.value}:"]
+        for item in chosen:
+            lines.append(wrap.fill(f"  * [{item.change.rule_id}] {item.change.message}"))
+            for rule_id, rule_level, _ in item.rules:
+                lines.append(wrap.fill(f"    - affects {rule_id} ({rule_level})"))
+            for action in item.actions:
+                lines.append(wrap.fill(f"    - {action}"))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,99 @@
+"""Turn the differ's changes into a reviewer's checklist, mapped onto the contracts.
+
+For every change: which agreed contracts define the element it touches, which of
+their rules it affects (names that must be kept, the direction rules, the
+deprecation window), and what the patch must also do: a deprecation notice, a
+removed-features entry, a new contract version, coordination with libvirt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qmpcontract.diff.compare import Change
+from qmpcontract.model.contract import Contract, Level
+from qmpcontract.model.frozen_json import thaw
+
+_ACTIONS = {
+    Level.MUST: "Existing clients break: keep the old form, or deprecate it (docs/about/"
+    "deprecated.rst) and remove it no earlier than two releases later; coordinate with libvirt.",
+    Level.SHOULD: "Compatibility risk: say in the commit message how old clients keep working.",
+}
+_SPECIFIC = {
+    "diff/deprecated-added": "Add the deprecation to docs/about/deprecated.rst, naming the "
+    "replacement, and tell libvirt (devel@lists.libvirt.org).",
+    "diff/removed-after-deprecation": "Move the entry from docs/about/deprecated.rst to "
+    "docs/about/removed-features.rst; check it was deprecated at least two releases ago.",
+    "diff/removed-before-window": "Too early: the deprecation policy keeps it for the release "
+    "it was deprecated in and one more.",
+    "diff/output-enum-value-added": "Check that libvirt copes with a value it does not know.",
+    "diff/output-variant-added": "Check that libvirt copes with a branch it does not know.",
+    "diff/input-string-became-enum": "Check that every value clients send today is in the enum.",
+    "diff/unstable-changed": "Unstable or x- element: no compatibility promise.",
+}
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One change, what it touches, and what to do about it."""
+
+    change: Change
+    contracts: tuple[str, ...]  # id@version of each agreed contract defining the element
+    rules: tuple[tuple[str, str, str], ...]  # (rule id, level, statement)
+    actions: tuple[str, ...]
+
+
+def _name(change: Change) -> tuple[str, str]:
+    kind, _, name = change.element.partition(" ")
+    return kind, name
+
+
+def _defines(contract: Contract, kind: str, name: str) -> bool:
+    if kind == "command":
+        return contract.command(name) is not None
+    if kind == "event":
+        return contract.event(name) is not None
+    return kind == "error" and contract.error(name.removeprefix("class ")) is not None
+
+
+def _rules(contract: Contract, change: Change, kind: str, name: str) -> list[tuple[str, str, str]]:
+    found = []
+    for rule in contract.rules:
+        if rule.check is None:
+            continue
+        params = thaw(rule.check.params)
+        listed = params.get(f"{kind}s", []) if isinstance(params, dict) else []
+        affected = {
+            "names-kept": name in listed and change.path == "" and "removed" in change.rule_id,
+            "compatible-evolution": change.level is not Level.MAY,
+            "deprecation-window": "removed" in change.rule_id,
+            "deprecated-use": change.rule_id == "diff/deprecated-added",
+        }
+        if affected.get(rule.check.kind, False):
+            found.append(rule)
+    return [(r.id, r.level.value, r.statement) for r in found]
+
+
+def checklist(changes: Sequence[Change], contracts: Sequence[Contract]) -> list[ChecklistItem]:
+    """A checklist item for every change, most severe first."""
+    items = []
+    for change in sorted(changes, key=lambda c: (c.level.rank, c.element, c.path)):
+        kind, name = _name(change)
+        touched = [c for c in contracts if _defines(c, kind, name)]
+        rules = [r for c in touched for r in _rules(c, change, kind, name)]
+        actions = []
+        if change.rule_id in _SPECIFIC:
+            actions.append(_SPECIFIC[change.rule_id])
+        elif change.level in _ACTIONS:
+            actions.append(_ACTIONS[change.level])
+        for contract in touched:
+            bump = "major" if change.level is Level.MUST else "minor"
+            actions.append(
+                f"The agreed contract {contract.ref} covers {change.element}: publish a new "
+                f"{bump} version of it with this change ('qmpcontract lint' checks the bump)."
+            )
+        items.append(
+            ChecklistItem(change, tuple(c.ref for c in touched), tuple(rules), tuple(actions))
+        )
+    return items

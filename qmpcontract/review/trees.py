@@ -1,0 +1,114 @@
+"""Materialise the two sides of a review: old and new ``qapi/`` (and ``contracts/``) trees.
+
+From a git range ``A..B`` in a checkout: the files under ``qapi/`` (and
+``contracts/``) and ``VERSION`` at A and at B, written into two temporary
+directories with ``git show``.  From a patch or mbox file plus the tree it
+applies to: the tree's files copied twice, the patch applied to the second copy
+with ``git apply`` (which skips mail headers and handles renames and binary
+hunks by refusing them with a message).  Git is run without a shell; every
+failure is a located input error.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from qmpcontract.errors import InputError
+from qmpcontract.location import Location
+
+WATCHED = ("qapi", "contracts")
+
+
+@dataclass(frozen=True)
+class ReviewTrees:
+    """The old and new trees, and which watched files the change touches."""
+
+    old: Path
+    new: Path
+    changed: tuple[str, ...]  # paths relative to the tree root
+    label_old: str
+    label_new: str
+
+
+def _git(args: list[str], cwd: Path, what: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise InputError(f"cannot run git: {exc}", Location(str(cwd))) from exc
+    if done.returncode != 0:
+        raise InputError(
+            f"{what}: {done.stderr.strip() or done.stdout.strip()}", Location(str(cwd))
+        )
+    return done.stdout
+
+
+def _export(repo: Path, revision: str, target: Path) -> None:
+    listed = _git(
+        ["ls-tree", "-r", "--name-only", revision, "--", *WATCHED, "VERSION"],
+        repo,
+        f"cannot list files at {revision}",
+    )
+    for name in listed.splitlines():
+        content = subprocess.run(
+            ["git", "show", f"{revision}:{name}"], cwd=repo, capture_output=True, check=False
+        )
+        if content.returncode != 0:
+            raise InputError(f"cannot read {name} at {revision}", Location(str(repo)))
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.stdout)
+
+
+def from_git_range(repo: Path, spec: str, workdir: Path | None = None) -> ReviewTrees:
+    """The trees at both ends of ``A..B`` in the checkout *repo*.
+
+    :raise InputError: if *repo* is no git checkout or a revision does not exist.
+    """
+    if ".." not in spec:
+        raise InputError(f"not a range (expected A..B): {spec!r}", Location(str(repo)))
+    base, head = spec.split("..", 1)
+    head = head or "HEAD"
+    root = Path(workdir or tempfile.mkdtemp(prefix="qmpcontract-review-"))
+    old, new = root / "old", root / "new"
+    _export(repo, base, old)
+    _export(repo, head, new)
+    changed = _git(
+        ["diff", "--name-only", base, head, "--", *WATCHED], repo, f"cannot diff {spec}"
+    ).split()
+    return ReviewTrees(old, new, tuple(changed), base, head)
+
+
+def from_patch(patch: Path, tree: Path, workdir: Path | None = None) -> ReviewTrees:
+    """The tree *tree* before and after applying *patch* (a patch or an mbox).
+
+    :raise InputError: if the patch does not apply (the message says which hunk).
+    """
+    if not patch.is_file():
+        raise InputError("no such patch file", Location(str(patch)))
+    root = Path(workdir or tempfile.mkdtemp(prefix="qmpcontract-review-"))
+    old, new = root / "old", root / "new"
+    for target in (old, new):
+        target.mkdir(parents=True)
+        for name in (*WATCHED, "VERSION"):
+            source = tree / name
+            if source.is_dir():
+                shutil.copytree(source, target / name)
+            elif source.is_file():
+                shutil.copy2(source, target / name)
+    _git(["init", "-q"], new, "cannot prepare the tree")
+    stat = _git(["apply", "--numstat", str(patch.resolve())], new, f"cannot read {patch}")
+    changed = [line.split("\t")[-1] for line in stat.splitlines() if "\t" in line]
+    _git(
+        ["apply", "--whitespace=nowarn", str(patch.resolve())],
+        new,
+        f"{patch} does not apply to {tree}",
+    )
+    shutil.rmtree(new / ".git", ignore_errors=True)
+    watched = [c for c in changed if c.split("/", 1)[0] in WATCHED]
+    return ReviewTrees(old, new, tuple(watched), tree.name, f"{tree.name} + {patch.name}")
