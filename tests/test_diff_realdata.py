@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from qmpcontract.diff.catalogue import CHANGES
+from qmpcontract.diff.catalogue import CHANGES, REMOVALS
 from qmpcontract.diff.compare import Change, Differ
 from qmpcontract.importers.self_described import snapshot_to_contract
 from qmpcontract.importers.sources import load_introspection
@@ -70,20 +70,6 @@ DOCUMENTED = [
     ("9.1", "value", "query-target", "nios2"),
     ("9.2", "value", "query-target", "cris"),
 ]
-REMOVALS = {
-    "diff/command-removed",
-    "diff/event-removed",
-    "diff/removed-after-deprecation",
-    "diff/removed-before-window",
-    "diff/argument-removed",
-    "diff/output-member-removed",
-    "diff/output-optional-member-removed",
-    "diff/input-enum-value-removed",
-    "diff/output-enum-value-removed",
-    "diff/input-variant-removed",
-    "diff/output-variant-removed",
-    "diff/member-moved-into-branches",
-}
 
 
 @functools.cache

@@ -16,18 +16,8 @@ import pytest
 
 from qmpcontract.cli import main
 from qmpcontract.cli.diff import compare, qapi_loader
+from qmpcontract.diff.catalogue import REMOVALS
 from qmpcontract.importers.sides import load_side
-
-REMOVALS = {
-    "diff/command-removed",
-    "diff/event-removed",
-    "diff/removed-after-deprecation",
-    "diff/removed-before-window",
-    "diff/argument-removed",
-    "diff/output-member-removed",
-    "diff/output-optional-member-removed",
-    "diff/member-moved-into-branches",
-}
 
 
 def _git(repo: Path, *args: str) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from qmpcontract import __version__
 from qmpcontract.cli import check, diff, history, imports, review, rules
+from qmpcontract.cli.common import write_output
 from qmpcontract.cli.semver import semver_problems
 from qmpcontract.contract.loader import lint_paths
 from qmpcontract.errors import InputError, UsageError
@@ -25,21 +26,11 @@ from qmpcontract.resources import shipped_contracts_dir
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-def _write(text: str, output_file: Path | None) -> None:
-    if output_file is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            output_file.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {output_file}: {exc.strerror or exc}") from exc
-
-
 def _cmd_lint(args: argparse.Namespace) -> int:
     paths = args.paths or [shipped_contracts_dir()]
     result = lint_paths(paths, semver_problems)
     render = render_json if args.output == "json" else render_text
-    _write(render(result), args.output_file)
+    write_output(render(result), args.output_file)
     return EXIT_FINDINGS if result.problems else EXIT_CLEAN
 
 
@@ -54,11 +45,11 @@ def _cmd_kinds(args: argparse.Namespace) -> int:
             }
             for k in CHECK_KINDS.values()
         ]
-        _write(json.dumps(kinds, indent=2) + "\n", None)
+        write_output(json.dumps(kinds, indent=2) + "\n", None)
         return EXIT_CLEAN
     width = max(len(name) for name in CHECK_KINDS)
     lines = [f"{k.name:<{width}}  {k.scope.value:<10}  {k.summary}" for k in CHECK_KINDS.values()]
-    _write("\n".join(lines) + "\n", None)
+    write_output("\n".join(lines) + "\n", None)
     return EXIT_CLEAN
 
 

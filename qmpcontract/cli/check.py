@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from qmpcontract.check import CheckOptions, CheckResult, check_items
 from qmpcontract.check.baseline import apply_baseline, load_baseline
 from qmpcontract.check.engine import ExtraContracts, rule_selected
 from qmpcontract.check.registry import rule_catalogue
+from qmpcontract.cli.common import write_output
 from qmpcontract.cli.progress import byte_progress
 from qmpcontract.contract import ContractLoadError, load_contracts
 from qmpcontract.errors import InputReadError, UsageError
@@ -209,12 +209,5 @@ def run(args: argparse.Namespace) -> int:
         notes.append(f"{skipped} file(s) in the given directories are not transcripts; skipped")
     catalogue = rule_catalogue([*contracts, snapshot_rules()])
     report = CheckReport(results, catalogue, LEVELS[args.fail_on], baselined, tuple(notes))
-    text = RENDERERS[args.output](report)
-    if args.output_file is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            args.output_file.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.output_file}: {exc.strerror or exc}") from exc
+    write_output(RENDERERS[args.output](report), args.output_file)
     return 1 if report.failed else 0

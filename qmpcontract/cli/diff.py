@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import sys
 from pathlib import Path
 
 from qmpcontract.check.baseline import BaselineEntry, load_baseline
+from qmpcontract.cli.common import parse_version, write_output
 from qmpcontract.diff.compare import Change, Differ
 from qmpcontract.errors import UsageError
 from qmpcontract.importers.sides import QapiLoader, Side, load_side, pair_sides
 from qmpcontract.location import Location
 from qmpcontract.model.contract import Level
 from qmpcontract.model.findings import Finding
-from qmpcontract.model.versions import QemuVersion
 from qmpcontract.report.diff import RENDERERS, DiffPair, DiffReport
 
 LEVELS = {"must": Level.MUST, "should": Level.SHOULD, "may": Level.MAY}
@@ -61,15 +60,6 @@ def qapi_loader() -> QapiLoader | None:
     return loader
 
 
-def _version(text: str | None, flag: str) -> QemuVersion | None:
-    if text is None:
-        return None
-    try:
-        return QemuVersion.parse(text)
-    except ValueError as exc:
-        raise UsageError(f"{flag}: {exc}") from exc
-
-
 def compare(old: list[Side], new: list[Side], include_unstable: bool) -> list[DiffPair]:
     """Diff every pair of contracts the two sides share."""
     pairs = []
@@ -113,8 +103,8 @@ def _baseline(
 def run(args: argparse.Namespace) -> int:
     """Run ``qmpcontract diff``; return the exit code."""
     loader = qapi_loader()
-    old = load_side(args.old, _version(args.old_version, "--old-version"), loader)
-    new = load_side(args.new, _version(args.new_version, "--new-version"), loader)
+    old = load_side(args.old, parse_version(args.old_version, "--old-version"), loader)
+    new = load_side(args.new, parse_version(args.new_version, "--new-version"), loader)
     pairs = compare(old, new, args.include_unstable)
     if not pairs:
         raise UsageError("OLD and NEW share no contract to compare")
@@ -122,12 +112,5 @@ def run(args: argparse.Namespace) -> int:
     if args.baseline:
         pairs, baselined, notes = _baseline(pairs, load_baseline(args.baseline))
     report = DiffReport(pairs, LEVELS[args.fail_on], baselined, tuple(notes))
-    text = RENDERERS[args.output](report)
-    if args.output_file is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            args.output_file.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.output_file}: {exc.strerror or exc}") from exc
+    write_output(RENDERERS[args.output](report), args.output_file)
     return 1 if report.failed else 0

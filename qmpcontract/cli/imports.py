@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
+from qmpcontract.cli.common import parse_version, write_output
 from qmpcontract.errors import UsageError
 from qmpcontract.importers.self_described import CONTRACT_ID
 from qmpcontract.importers.sources import load_introspection
 from qmpcontract.importers.to_contract import snapshot_contract
-from qmpcontract.model.versions import QemuVersion
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,30 +52,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     qapi.set_defaults(func=_qapi)
 
 
-def _version(text: str | None) -> QemuVersion | None:
-    if text is None:
-        return None
-    try:
-        return QemuVersion.parse(text)
-    except ValueError as exc:
-        raise UsageError(f"--qemu-version: {exc}") from exc
-
-
 def _write(document: dict[str, object], output: Path | None) -> None:
-    text = json.dumps(document, indent=1) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    write_output(json.dumps(document, indent=1) + "\n", output)
 
 
 def _qapi(args: argparse.Namespace) -> int:
     from qmpcontract.importers.qapi_snapshot import load_qapi_snapshot
 
-    snapshot, version = load_qapi_snapshot(args.root, _version(args.qemu_version))
+    snapshot, version = load_qapi_snapshot(
+        args.root, parse_version(args.qemu_version, "--qemu-version")
+    )
     document = snapshot_contract(
         snapshot,
         contract_id=args.id,
@@ -89,7 +74,7 @@ def _qapi(args: argparse.Namespace) -> int:
 
 
 def _introspection(args: argparse.Namespace) -> int:
-    snapshot = load_introspection(args.source, _version(args.qemu_version))
+    snapshot = load_introspection(args.source, parse_version(args.qemu_version, "--qemu-version"))
     if snapshot.version is None:
         raise UsageError(f"{args.source}: the QEMU version is unknown; give --qemu-version")
     document = snapshot_contract(

@@ -107,3 +107,21 @@ _KINDS = (
 
 CHANGES: Mapping[str, ChangeKind] = MappingProxyType({k.id: k for k in _KINDS})
 """Every change kind, by rule id."""
+
+REMOVALS: frozenset[str] = frozenset(
+    {
+        "diff/command-removed",
+        "diff/event-removed",
+        "diff/removed-after-deprecation",
+        "diff/removed-before-window",
+        "diff/argument-removed",
+        "diff/output-member-removed",
+        "diff/output-optional-member-removed",
+        "diff/input-enum-value-removed",
+        "diff/output-enum-value-removed",
+        "diff/input-variant-removed",
+        "diff/output-variant-removed",
+        "diff/member-moved-into-branches",
+    }
+)
+"""The change kinds that take something away."""
