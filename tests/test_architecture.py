@@ -22,6 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "contract": {"read", "model"},
     "check": {"read", "model"},  # the transcript checker never imports the contract loader
     "importers": {"read", "model", "contract"},
+    "docsite": {"read", "model", "contract", "check", "diff"},
     "diff": {"model"},
     "generate": {"model", "check"},
     "review": {"read", "model", "diff"},
@@ -33,6 +34,7 @@ ALLOWED: dict[str, set[str]] = {
         "model",
         "contract",
         "importers",
+        "docsite",
         "check",
         "diff",
         "review",
