@@ -156,3 +156,39 @@ def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
             last_t,
             "the recording ends without closing the session",
         )
+
+
+def _field_bytes(record: dict[str, object], key: str) -> bytes:
+    if isinstance(text := record.get(key), str):
+        return text.encode("utf-8", "surrogateescape")
+    if isinstance(data := record.get(f"{key}_base64"), str):
+        return base64.b64decode(data)
+    return b""
+
+
+def recording_streams(source: BinaryIO) -> dict[tuple[int, Direction], bytes]:
+    """The bytes each direction of each session carried, rebuilt from a recording.
+
+    Concatenates ``pre`` and ``raw`` of every message and the close record's
+    tail: for a recording written by ``qmpcontract record`` this is exactly
+    what crossed the connection.  Lines that are not valid records are skipped
+    (``read_recording`` reports them).
+    """
+    streams: dict[tuple[int, Direction], bytearray] = {}
+    for line in source:
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+            continue
+        if not isinstance(record, dict) or _record_error(record) is not None:
+            continue
+        if record["type"] == "message":
+            key = (record["session"], Direction(record["dir"]))
+            stream = streams.setdefault(key, bytearray())
+            stream += _field_bytes(record, "pre") + _field_bytes(record, "raw")
+        elif record["type"] == "close":
+            for direction in Direction:
+                tail = _field_bytes(record, f"{direction.value}_tail")
+                if tail:
+                    streams.setdefault((record["session"], direction), bytearray()).extend(tail)
+    return {key: bytes(value) for key, value in streams.items()}

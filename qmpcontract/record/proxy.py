@@ -1,0 +1,262 @@
+"""The recording proxy: forwards QMP bytes unchanged and records every message.
+
+Each client connection is one session: the proxy opens its own connection to
+QEMU and pumps both directions.  Every chunk read is first recorded, then
+forwarded as it was; the recording splits each direction into messages as
+QEMU's JSON parser does (:class:`~qmpcontract.read.splitter.Splitter`: compact,
+pretty-printed and garbage alike) and writes one flushed record per message,
+so a crash of anything loses nothing already received.  The bytes between
+messages go into the record's ``pre`` and the bytes after the last message
+into the close record, so the recording holds each direction byte for byte.
+
+A session ends when either side closes.  Its close record says why:
+``client-closed``; ``server-closed`` when QEMU closed after answering ``quit``
+or sending ``SHUTDOWN``; ``truncated`` when the connection ended inside a
+message, with a command unanswered, by a connection error, or by QEMU going
+away without a reason (killed, crashed); ``error`` when QEMU could not be
+reached at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import json
+import time
+from dataclasses import dataclass, field
+
+from qmpcontract.read.splitter import Splitter
+from qmpcontract.record.endpoints import Endpoint
+from qmpcontract.record.writer import RecordingWriter
+
+_CHUNK = 65536
+# Once the client closed, how long QEMU may go on answering what it already
+# received before the proxy closes the session itself; once QEMU closed, how
+# long the client may take to notice.  Neither is an error.
+DRAIN_SECONDS = {"client": 5.0, "server": 1.0}
+
+
+def _encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One message of one direction, with the bytes that came before it."""
+
+    pre: bytes
+    data: bytes
+    complete: bool = True
+
+
+class DirectionSplitter:
+    r"""Turns the bytes of one direction into :class:`Piece` values, losslessly.
+
+    >>> s = DirectionSplitter()
+    >>> [(p.pre, p.data) for p in s.feed(b'{"a": 1}\r\n{"b"')]
+    [(b'', b'{"a": 1}')]
+    >>> [(p.pre, p.data) for p in s.feed(b': 2}')]
+    [(b'\r\n', b'{"b": 2}')]
+    >>> s.end()
+    ([], b'')
+    """
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+        self._splitter = Splitter()
+        self._pending = ""  # text fed and not yet recorded; starts at stream offset _done
+        self._done = 0
+
+    def _take(self, text: str) -> list[Piece]:
+        self._pending += text
+        return [self._piece(s.start, s.text, s.complete) for s in self._splitter.feed(text)]
+
+    def _piece(self, start: int, text: str, complete: bool) -> Piece:
+        gap = start - self._done
+        pre = self._pending[:gap]
+        cut = gap + len(text)
+        self._pending = self._pending[cut:]
+        self._done += cut
+        return Piece(_encode(pre), _encode(text), complete)
+
+    def feed(self, data: bytes) -> list[Piece]:
+        """Add bytes received; return the messages they complete."""
+        return self._take(self._decoder.decode(data))
+
+    def end(self) -> tuple[list[Piece], bytes]:
+        """The stream ended: return the last messages (maybe cut) and the bytes after them."""
+        pieces = self._take(self._decoder.decode(b"", final=True))
+        last = self._splitter.end()
+        if last is not None:
+            pieces.append(self._piece(last.start, last.text, last.complete))
+        tail, self._pending = _encode(self._pending), ""
+        return pieces, tail
+
+
+@dataclass
+class _Session:
+    """What the proxy tracks of one session to say how it ended."""
+
+    number: int
+    unanswered: int = 0
+    quit_answered: bool = False
+    quit_asked: bool = False
+    shutdown_seen: bool = False
+    messages: int = 0
+    cut: list[str] = field(default_factory=list)  # directions that ended inside a message
+    errors: list[str] = field(default_factory=list)
+    first_eof: str = ""  # the direction that ended first
+    tails: dict[str, bytes] = field(default_factory=dict)
+
+    def saw(self, direction: str, piece: Piece) -> None:
+        """Follow the conversation: commands asked and answered, quit, SHUTDOWN."""
+        self.messages += 1
+        if not piece.complete:
+            return
+        try:
+            value = json.loads(piece.data)
+        except ValueError:
+            value = None
+        if not isinstance(value, dict):
+            # QEMU answers a client's garbage with an error response.
+            self.unanswered += direction == "client"
+            return
+        if direction == "client":
+            if "execute" in value or "exec-oob" in value:
+                self.unanswered += 1
+                self.quit_asked |= (value.get("execute") or value.get("exec-oob")) == "quit"
+        elif "return" in value or "error" in value:
+            self.unanswered = max(0, self.unanswered - 1)
+            self.quit_answered |= self.quit_asked and "return" in value
+        elif value.get("event") == "SHUTDOWN":
+            self.shutdown_seen = True
+
+    def verdict(self) -> tuple[str, str | None]:
+        """The close record's reason and note."""
+        notes: list[str] = []
+        if self.cut:
+            notes.append(
+                " and ".join(f"the {d} side ended inside a message" for d in sorted(self.cut))
+            )
+        notes.extend(self.errors)
+        if self.first_eof == "server":
+            if self.unanswered:
+                notes.append(
+                    f"QEMU closed the connection with {self.unanswered} command(s) unanswered"
+                )
+            elif not (self.quit_answered or self.shutdown_seen):
+                notes.append(
+                    "QEMU closed the connection without 'quit' or a SHUTDOWN event "
+                    "(killed or crashed?)"
+                )
+        if notes:
+            return "truncated", "; ".join(notes)
+        if self.first_eof == "client":
+            note = f"{self.unanswered} command(s) unanswered" if self.unanswered else None
+            return "client-closed", note
+        return "server-closed", None
+
+
+class RecordingProxy:
+    """Accepts QMP clients on one endpoint and relays each to QEMU, recording both ways."""
+
+    def __init__(self, writer: RecordingWriter, upstream: Endpoint) -> None:
+        self.writer = writer
+        self.upstream = upstream
+        self.sessions = 0
+        self.messages = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Serve one client connection (an ``asyncio`` stream server callback)."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        self._idle.clear()
+        try:
+            await self._session(reader, writer)
+        finally:
+            self._tasks.discard(task)
+            if not self._tasks:
+                self._idle.set()
+
+    async def wait_idle(self) -> None:
+        """Wait until no session is open."""
+        await self._idle.wait()
+
+    async def cancel_all(self) -> None:
+        """End every open session now (they are recorded as truncated)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await self.wait_idle()
+
+    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        state = _Session(self.sessions)
+        self.sessions += 1
+        peer = writer.get_extra_info("peername")
+        self.writer.open(state.number, str(peer) if peer else None)
+        try:
+            up_reader, up_writer = await self.upstream.connect()
+        except OSError as exc:
+            self.writer.close(
+                state.number, "error", f"cannot connect to {self.upstream}: {exc.strerror or exc}"
+            )
+            writer.close()
+            return
+        pumps = {
+            asyncio.create_task(self._pump(reader, up_writer, "client", state)),
+            asyncio.create_task(self._pump(up_reader, writer, "server", state)),
+        }
+        try:
+            _, pending = await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+            if pending:
+                await asyncio.wait(pending, timeout=DRAIN_SECONDS[state.first_eof])
+        except asyncio.CancelledError:
+            state.errors.append("the recorder was stopped")
+            raise
+        finally:
+            for pump in pumps:
+                pump.cancel()
+            await asyncio.gather(*pumps, return_exceptions=True)
+            for stream in (writer, up_writer):
+                stream.close()
+            reason, note = state.verdict()
+            self.writer.close(state.number, reason, note, state.tails)
+            self.messages += state.messages
+
+    async def _pump(
+        self,
+        source: asyncio.StreamReader,
+        sink: asyncio.StreamWriter,
+        direction: str,
+        state: _Session,
+    ) -> None:
+        splitter = DirectionSplitter()
+        try:
+            while data := await source.read(_CHUNK):
+                self._record(splitter.feed(data), direction, state)
+                sink.write(data)
+                await sink.drain()
+        except ConnectionError as exc:
+            state.errors.append(f"relaying the {direction}'s bytes: {exc.strerror or exc}")
+        finally:
+            pieces, tail = splitter.end()
+            self._record(pieces, direction, state)
+            state.tails[direction] = tail
+            state.first_eof = state.first_eof or direction
+            with contextlib.suppress(OSError, RuntimeError):
+                if sink.can_write_eof():
+                    sink.write_eof()
+
+    def _record(self, pieces: list[Piece], direction: str, state: _Session) -> None:
+        now = time.time()
+        for piece in pieces:
+            self.writer.message(
+                state.number, direction, piece.data, pre=piece.pre, complete=piece.complete, t=now
+            )
+            if not piece.complete:
+                state.cut.append(direction)
+            state.saw(direction, piece)
