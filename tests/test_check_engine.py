@@ -67,6 +67,18 @@ def test_a_crashing_rule_is_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(findings) == 1, "every other rule still ran and found nothing"
 
 
+def test_a_crash_message_is_kept_short(monkeypatch: pytest.MonkeyPatch) -> None:
+    load_implementations()
+
+    def boom(ctx: RuleContext, session: Session) -> Iterator[Finding]:
+        raise ValueError("a whole schema " * 1000)
+
+    monkeypatch.setitem(IMPLEMENTATIONS, "id-echo", boom)
+    (crashed,) = _check(EXAMPLE)
+    assert "ValueError: a whole schema a whole schema" in crashed.message
+    assert len(crashed.message) < 400 and "..." in crashed.message
+
+
 def test_select_and_ignore() -> None:
     case = GOLDEN / "block-jobs" / "error-spelling--unsupported.jsonl"
     everything = {f.rule_id for f in _check(case)}
@@ -210,3 +222,35 @@ def test_standard_input(
     assert main(["check", "-"]) == 1
     out = capsys.readouterr().out
     assert out.startswith("-:19: MUST [qmp-core/id-echo]")
+
+
+ANY_RETURN = b"""\
+{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": ""}, \
+"capabilities": []}}
+{"execute": "qmp_capabilities", "id": 1}
+{"return": {}, "id": 1}
+{"execute": "query-qmp-schema", "id": 2}
+{"return": [{"name": "qom-get", "meta-type": "command", "arg-type": "0", "ret-type": "any"}, \
+{"name": "0", "meta-type": "object", "members": [{"name": "path", "type": "str"}]}, \
+{"name": "any", "meta-type": "builtin", "json-type": "value"}, \
+{"name": "str", "meta-type": "builtin", "json-type": "string"}], "id": 2}
+{"execute": "qom-get", "arguments": {"path": "/machine"}, "id": 3}
+{"return": "none-machine", "id": 3}
+{"execute": "qom-get", "arguments": {"path": 1}, "id": 4}
+{"error": {"class": "GenericError", "desc": "bad"}, "id": 4}
+"""
+
+
+def test_a_command_returning_any_is_checked_without_crashing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found by libvirt's real traffic: QEMU describes qom-get as returning 'any',
+    # whose schema is {} -- a schema nonetheless, which the document must keep.
+    path = tmp_path / "any.txt"
+    path.write_bytes(ANY_RETURN)
+    assert main(["check", str(path), "--output", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["transcripts"][0]["contracts"][-1] == "qemu-introspection@7.2.0"
+    rules = [f["rule_id"] for f in report["findings"]]
+    assert "qmpcontract/rule-crashed" not in rules
+    assert rules == ["qemu-introspection/arguments"]  # path: 1 is not a string

@@ -122,6 +122,11 @@ def select_contracts(
     return chosen
 
 
+def _shorten(text: str, limit: int = 300) -> str:
+    """An exception's text cut to *limit* characters (some quote whole schemas)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _builtin(rule: BuiltinRule, message: str, location: Location) -> Finding:
     return Finding(rule.id, rule.level, message, location)
 
@@ -193,7 +198,8 @@ def check_items(
                     findings.append(
                         _builtin(
                             RULE_CRASHED,
-                            f"rule '{rule.id}' ({check.kind}) failed: {type(exc).__name__}: {exc} "
+                            f"rule '{rule.id}' ({check.kind}) failed: {type(exc).__name__}: "
+                            f"{_shorten(str(exc))} "
                             f"at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}",
                             Location(info.name),
                         )

@@ -58,7 +58,9 @@ def schema_document(contract: Contract) -> dict[str, object]:
         "types": thaw(contract.types) or {},
         "commands": {
             c.name: {
-                k: thaw(v) for k, v in (("arguments", c.arguments), ("returns", c.returns)) if v
+                k: thaw(v)
+                for k, v in (("arguments", c.arguments), ("returns", c.returns))
+                if v is not None  # {} (QAPI 'any') is a schema too
             }
             for c in contract.commands
         },
