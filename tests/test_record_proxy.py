@@ -187,7 +187,7 @@ def test_client_disconnecting_mid_message_is_truncated(
     last_client = [r for r in records if r.get("dir") == "client"][-1]
     assert last_client["raw"] == '{"execute": "query-ver' and last_client["complete"] is False
     assert records[-1]["reason"] == "truncated"
-    assert "client side ended inside a message" in str(records[-1]["note"])
+    assert "the connection ended inside a client message" in str(records[-1]["note"])
     with output.open("rb") as source:
         items = list(read_recording(source, "rec.jsonl"))
     assert any(isinstance(i, RawMessage) and i.truncated for i in items)

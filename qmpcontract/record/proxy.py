@@ -137,7 +137,7 @@ class _Session:
         notes: list[str] = []
         if self.cut:
             notes.append(
-                " and ".join(f"the {d} side ended inside a message" for d in sorted(self.cut))
+                " and ".join(f"the connection ended inside a {d} message" for d in sorted(self.cut))
             )
         notes.extend(self.errors)
         if self.first_eof == "server":
