@@ -87,6 +87,22 @@ async def _wait_event(client: QMPClient, name: str, **data: object) -> dict[str,
     return await asyncio.wait_for(matching(), 60)
 
 
+async def _add_qcow2(
+    client: QMPClient, node: str, backing: str | None = None, read_only: bool = False
+) -> None:
+    """blockdev-add the qcow2 image NODE.qcow2 as node *node*."""
+    options: dict[str, object] = {
+        "driver": "qcow2",
+        "node-name": node,
+        "file": {"driver": "file", "filename": f"{node}.qcow2"},
+    }
+    if backing:
+        options["backing"] = backing
+    if read_only:
+        options["read-only"] = True
+    await client.execute("blockdev-add", options)
+
+
 async def _block_jobs(sock: Path) -> None:
     """Stream to completion, a cancelled stream, a mirror to READY then completed; quit."""
     client = QMPClient("record-e2e")
@@ -96,25 +112,10 @@ async def _block_jobs(sock: Path) -> None:
     assert (
         await client.execute("qom-get", {"path": "/machine", "property": "type"}) == "none-machine"
     )
-    for node, backing in (("base", None), ("top", "base"), ("top2", "base")):
-        options: dict[str, object] = {
-            "driver": "qcow2",
-            "node-name": node,
-            "file": {"driver": "file", "filename": f"{node}.qcow2"},
-        }
-        if backing:
-            options["backing"] = backing
-        else:
-            options["read-only"] = True
-        await client.execute("blockdev-add", options)
-    await client.execute(
-        "blockdev-add",
-        {
-            "driver": "qcow2",
-            "node-name": "target",
-            "file": {"driver": "file", "filename": "target.qcow2"},
-        },
-    )
+    await _add_qcow2(client, "base", read_only=True)
+    for node in ("top", "top2"):
+        await _add_qcow2(client, node, backing="base")
+    await _add_qcow2(client, "target")
     # 1. A stream job to completion.
     await client.execute("block-stream", {"job-id": "stream0", "device": "top"})
     await _wait_event(client, "BLOCK_JOB_COMPLETED", device="stream0")
@@ -200,14 +201,7 @@ async def _short_session(sock: Path) -> None:
     client = QMPClient("record-socat")
     await client.connect(str(sock))
     await client.execute("query-version")
-    await client.execute(
-        "blockdev-add",
-        {
-            "driver": "qcow2",
-            "node-name": "top",
-            "file": {"driver": "file", "filename": "top.qcow2"},
-        },
-    )
+    await _add_qcow2(client, "top")
     await client.execute("block-stream", {"job-id": "s", "device": "top"})
     await _wait_event(client, "BLOCK_JOB_COMPLETED", device="s")
     with suppress(Exception):
