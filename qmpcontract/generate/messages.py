@@ -94,8 +94,7 @@ class MessageStrategies:
         self.contracts = tuple(contracts)
         self.version = version
         documents = {
-            contract_uri(c): adapt(schema_document(c), version)
-            for c in [*referenced, *contracts]
+            contract_uri(c): adapt(schema_document(c), version) for c in [*referenced, *contracts]
         }
         self._registry = registry_of(documents.items())
         self._validators: dict[str, Draft202012Validator] = {}
@@ -201,8 +200,23 @@ class MessageStrategies:
         return st.builds(build, self.arguments(name), st.booleans(), ids)
 
     def success(self, name: str) -> st.SearchStrategy[Message]:
-        """A success response to *name* (without id: the session adds it)."""
-        return self.return_value(name).map(lambda value: {"return": value})
+        """A success response to *name* (without id: the session adds it).
+
+        ``query-version`` reports this QEMU version: the checker reads it.
+        """
+        values = self.return_value(name)
+        if name == "query-version":
+            values = values.map(self._this_version)
+        return values.map(lambda value: {"return": value})
+
+    def _this_version(self, value: Json) -> Json:
+        if isinstance(value, dict) and isinstance(value.get("qemu"), dict):
+            v = self.version
+            return {
+                **value,
+                "qemu": {**value["qemu"], "major": v.major, "minor": v.minor, "micro": v.micro},
+            }
+        return value
 
     def error(self, name: str) -> st.SearchStrategy[Message]:
         """An error response to *name* (without id), with an allowed class."""

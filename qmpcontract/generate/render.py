@@ -23,14 +23,15 @@ def recording(sessions: Sequence[Sequence[Sent]], note: str = "generated") -> st
         records.append({"type": "open", "session": number, "t": t})
         for sent in session:
             t += 0.001
-            records.append(
-                {
-                    "type": "message",
-                    "session": number,
-                    "dir": sent.direction,
-                    "t": t,
-                    "raw": sent.text(),
-                }
-            )
+            record: dict[str, object] = {
+                "type": "message",
+                "session": number,
+                "dir": sent.direction,
+                "t": t,
+                "raw": sent.text(),
+            }
+            if not sent.complete:
+                record["complete"] = False
+            records.append(record)
         records.append({"type": "close", "session": number, "t": t, "reason": "client-closed"})
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)

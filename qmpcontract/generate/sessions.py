@@ -45,6 +45,7 @@ class Sent:
     direction: Direction
     message: Message | None
     raw: str | None = None  # the exact text, when it is not the message's JSON
+    complete: bool = True  # False: the connection ended inside this message
 
     def text(self) -> str:
         """The message as it crosses the wire (without the line end)."""
@@ -133,7 +134,7 @@ def watched_events(gen: MessageStrategies) -> set[str]:
     return watched
 
 
-def _set_job_id(arguments: Any, command: Command, job: str, gen: MessageStrategies) -> Any:
+def set_job_id(arguments: Any, command: Command, job: str, gen: MessageStrategies) -> Any:
     """*arguments* naming the job *job* where the job's id is read from."""
     assert command.job is not None
     schema = command.arguments
@@ -245,7 +246,7 @@ class SessionStrategies:
         command = next(c for _, c in gen.commands[name] if c.job is not None)
         assert command.job is not None
         request = draw(gen.request(name))
-        request["arguments"] = _set_job_id(request.get("arguments", {}), command, job, gen)
+        request["arguments"] = set_job_id(request.get("arguments", {}), command, job, gen)
         events: list[Sent] = []
         if self.machine is not None:
             m = self.machine
