@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from qmpcontract.cli import main
 from qmpcontract.cli.diff import compare, qapi_loader
+from qmpcontract.contract import load_contracts
+from qmpcontract.diff.compare import Differ
 from qmpcontract.diff.catalogue import REMOVALS
 from qmpcontract.importers.sides import load_side
+from qmpcontract.review.checklist import checklist
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -107,3 +111,13 @@ def test_a_patch_that_does_not_apply(tmp_path: Path, capsys: pytest.CaptureFixtu
     )
     assert main(["review", str(patch), "--tree", str(tree)]) == 2
     assert "does not apply" in capsys.readouterr().err
+
+
+def test_removing_a_kept_error_class_names_the_rule() -> None:
+    # Error elements are named "error class X"; names-kept lists bare class names.
+    core = load_contracts().latest("qmp-core")
+    assert core is not None
+    without = replace(core, errors=tuple(e for e in core.errors if e.name != "DeviceNotActive"))
+    items = checklist(Differ([core], [without]).diff(core, without), [core])
+    rules = {rule for item in items for rule, _, _ in item.rules}
+    assert "qmp-core/error-classes-kept" in rules

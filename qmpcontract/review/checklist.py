@@ -64,8 +64,9 @@ def _rules(contract: Contract, change: Change, kind: str, name: str) -> list[tup
             continue
         params = thaw(rule.check.params)
         listed = params.get(f"{kind}s", []) if isinstance(params, dict) else []
+        bare = name.removeprefix("class ")  # error elements are named "error class X"
         affected = {
-            "names-kept": name in listed and change.path == "" and "removed" in change.rule_id,
+            "names-kept": bare in listed and change.path == "" and "removed" in change.rule_id,
             "compatible-evolution": change.level is not Level.MAY,
             "deprecation-window": "removed" in change.rule_id,
             "deprecated-use": change.rule_id == "diff/deprecated-added",
