@@ -18,8 +18,8 @@ import pytest
 from qmpcontract.cli import main
 from qmpcontract.cli.diff import compare, qapi_loader
 from qmpcontract.contract import load_contracts
-from qmpcontract.diff.compare import Differ
 from qmpcontract.diff.catalogue import REMOVALS
+from qmpcontract.diff.compare import Differ
 from qmpcontract.importers.sides import load_side
 from qmpcontract.review.checklist import checklist
 
