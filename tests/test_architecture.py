@@ -29,6 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "record": {"read", "model"},
     "report": {"model", "contract", "check", "diff", "review"},
     "pytest_plugin": {"read", "model", "contract", "check", "report"},
+    "strategies": {"model", "contract", "check", "generate"},
     "cli": {
         "read",
         "model",
@@ -41,6 +42,7 @@ ALLOWED: dict[str, set[str]] = {
         "generate",
         "record",
         "report",
+        "strategies",
     },
     "__main__": {"cli"},
 }

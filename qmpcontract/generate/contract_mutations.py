@@ -1,6 +1,6 @@
-"""Mutations of a contract for the change rules (``names-kept``, ``compatible-evolution``,
-``deprecation-window``): a next version that breaks the rule.
+"""Contract mutations: a next version of a contract that breaks one of its change rules.
 
+The change rules are ``names-kept``, ``compatible-evolution`` and ``deprecation-window``.
 Change rules are judged on a pair of versions by the differ, and mapped onto
 rules by the reviewer's checklist; :func:`change_mutation` gives a strategy of
 ``(old, new)`` pairs where *new* removes an element the rule protects, so the

@@ -113,6 +113,10 @@ class MessageStrategies:
             for event in contract.events:
                 self.events.setdefault(event.name, []).append((contract, event))
 
+    def values(self, sender: str) -> ValueStrategies:
+        """The value strategies for what *sender* (``client`` or ``server``) may send."""
+        return self._input if sender == "client" else self._output
+
     def is_valid(self, value: Json, where: str) -> bool:
         """True if *value* is valid for the schema at *where* (``uri#pointer``)."""
         validator = self._validators.get(where)
