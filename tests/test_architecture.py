@@ -28,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "review": {"read", "model", "diff"},
     "record": {"read", "model"},
     "report": {"model", "contract", "check", "diff", "review"},
-    "pytest_plugin": {"read", "model", "contract", "check", "report"},
+    "pytest_plugin": {"read", "model", "contract", "importers", "check", "report"},
     "strategies": {"model", "contract", "check", "generate"},
     "cli": {
         "read",
