@@ -31,6 +31,7 @@ class FakeQmp:
 
     path: Path
     hang_up_after: int | None = None  # close (without quit) after this many messages
+    silent: frozenset[str] = frozenset()  # commands never answered (a hang)
     received: list[bytearray] = field(default_factory=list)
     sent: list[bytearray] = field(default_factory=list)
 
@@ -60,6 +61,8 @@ class FakeQmp:
                     if not isinstance(request, dict):
                         await send(b'{"error": {"class": "GenericError", "desc": "bad"}}\r\n')
                         continue
+                    if request.get("execute") in self.silent:
+                        continue
                     reply: dict[str, object] = {"return": {}}
                     if "id" in request:
                         reply["id"] = request["id"]
@@ -79,9 +82,11 @@ class FakeQmp:
 
 
 @contextmanager
-def fake_qmp_thread(path: Path, hang_up_after: int | None = None) -> Iterator[FakeQmp]:
+def fake_qmp_thread(
+    path: Path, hang_up_after: int | None = None, silent: frozenset[str] = frozenset()
+) -> Iterator[FakeQmp]:
     """Run a :class:`FakeQmp` on its own event loop in a thread (for subprocess tests)."""
-    fake = FakeQmp(path, hang_up_after)
+    fake = FakeQmp(path, hang_up_after, silent=silent)
     loop = asyncio.new_event_loop()
     ready = threading.Event()
 

@@ -30,6 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "report": {"model", "contract", "check", "diff", "review"},
     "pytest_plugin": {"read", "model", "contract", "importers", "check", "report"},
     "strategies": {"model", "contract", "check", "generate"},
+    "fuzz": {"read", "model", "importers", "check", "generate", "record"},
     "cli": {
         "read",
         "model",
@@ -43,6 +44,7 @@ ALLOWED: dict[str, set[str]] = {
         "record",
         "report",
         "strategies",
+        "fuzz",
     },
     "__main__": {"cli"},
 }

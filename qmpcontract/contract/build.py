@@ -93,6 +93,7 @@ def _command(name: str, raw: Mapping[str, Any]) -> Command:
         if job
         else None,
         allow_oob=raw.get("allow_oob", False),
+        safe=raw.get("safe", False),
         agreed=_references(raw.get("agreed")),
         pointer=join_pointer("", "commands", name),
     )

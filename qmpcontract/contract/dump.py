@@ -92,6 +92,8 @@ def _command(command: Command) -> dict[str, Any]:
         out["job"] = job
     if command.allow_oob:
         out["allow_oob"] = True
+    if command.safe:
+        out["safe"] = True
     return out
 
 

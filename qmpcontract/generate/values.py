@@ -19,96 +19,29 @@ it, optional members are left out and arrays are empty.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
 from hypothesis import strategies as st
 
+from qmpcontract.generate.schema_parts import (
+    HANDLED,
+    IGNORED,
+    TEXT,
+    Json,
+    MemberPolicy,
+    UnsupportedSchema,
+    any_json,
+    as_dict,
+    escape,
+    number_values,
+    selects,
+    string_values,
+)
 from qmpcontract.location import split_pointer
 from qmpcontract.model.schema_walk import ANNOTATION_KEYWORD
 
-Json = Any
-INT64 = (-(2**63), 2**64 - 1)  # QAPI int and uint64 together
-_CHARACTERS = st.characters(codec="utf-8")  # every code point JSON text in UTF-8 can hold
-_TEXT = st.text(_CHARACTERS, max_size=12)
-_SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(*INT64),
-    st.floats(allow_nan=False, allow_infinity=False),
-    _TEXT,
-)
-
-
-def any_json(depth: int) -> st.SearchStrategy[Json]:
-    """Any JSON value (QAPI's ``any``), nested at most *depth* levels."""
-    return st.recursive(
-        _SCALARS,
-        lambda inner: st.one_of(
-            st.lists(inner, max_size=3), st.dictionaries(_TEXT, inner, max_size=3)
-        ),
-        max_leaves=max(1, depth * 3),
-    )
-
-
-@dataclass(frozen=True)
-class MemberPolicy:
-    """Which annotated members and enum values may be generated.
-
-    *allowed* is given a member's (or enum value's) ``x-qmp`` annotation, or
-    None when it has none.
-    """
-
-    allowed: Callable[[Mapping[str, Any] | None], bool] = lambda _: True
-
-
-class UnsupportedSchema(ValueError):
-    """A schema uses a keyword the generator does not implement."""
-
-
-_IGNORED = {
-    "$schema",
-    "$id",
-    "$comment",
-    "title",
-    "description",
-    "examples",
-    "default",
-    ANNOTATION_KEYWORD,
-    "deprecated",
-    "readOnly",
-    "writeOnly",
-}
-_HANDLED = {
-    "$ref",
-    "type",
-    "properties",
-    "required",
-    "additionalProperties",
-    "unevaluatedProperties",
-    "enum",
-    "const",
-    "items",
-    "minItems",
-    "maxItems",
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "minLength",
-    "maxLength",
-    "pattern",
-    "anyOf",
-    "oneOf",
-    "allOf",
-    "if",
-    "then",
-    "else",
-    "not",
-    "minProperties",
-    "maxProperties",
-}
+__all__ = ["Json", "MemberPolicy", "UnsupportedSchema", "ValueStrategies", "any_json"]
 
 
 class ValueStrategies:
@@ -139,6 +72,16 @@ class ValueStrategies:
         where = f"{uri}#{pointer}"
         return self.strategy(self._resolve(where), 0, where)
 
+    def resolve(self, where: str) -> tuple[Any, str]:
+        """The schema at *where* (``uri#pointer``), following ``$ref``, and where it is."""
+        schema = self._resolve(where)
+        while isinstance(schema, Mapping) and "$ref" in schema:
+            where = urljoin(where.partition("#")[0], str(schema["$ref"]))
+            if "#" not in where:
+                where += "#"
+            schema = self._resolve(where)
+        return schema, where
+
     def _resolve(self, where: str) -> Any:
         uri, _, pointer = where.partition("#")
         node: Any = self.documents.get(uri)
@@ -161,7 +104,7 @@ class ValueStrategies:
             return st.nothing()
         if not isinstance(schema, Mapping):
             raise UnsupportedSchema(f"{where}: not a schema: {schema!r}")
-        unknown = set(schema) - _HANDLED - _IGNORED
+        unknown = set(schema) - HANDLED - IGNORED
         if unknown:
             raise UnsupportedSchema(
                 f"{where}: unsupported keyword(s): {', '.join(sorted(unknown))}"
@@ -192,8 +135,8 @@ class ValueStrategies:
         """``allOf`` used to combine schemas (not union branches): one part, or filtered."""
         rest = {k: v for k, v in schema.items() if k != "allOf"}
         if len(parts) == 1:
-            return self.strategy({**rest, **_as_dict(parts[0])}, depth, f"{where}/allOf/0")
-        first = self.strategy({**rest, **_as_dict(parts[0])}, depth, f"{where}/allOf/0")
+            return self.strategy({**rest, **as_dict(parts[0])}, depth, f"{where}/allOf/0")
+        first = self.strategy({**rest, **as_dict(parts[0])}, depth, f"{where}/allOf/0")
         others = [f"{where}/allOf/{i}" for i in range(1, len(parts))]
         return first.filter(lambda v: all(self._valid(v, p) for p in others))
 
@@ -233,7 +176,7 @@ class ValueStrategies:
         rest = {k: v for k, v in schema.items() if k != keyword}
         options = schema[keyword]
         branches = [
-            self.strategy({**rest, **_as_dict(b)}, depth, f"{where}/{keyword}/{i}")
+            self.strategy({**rest, **as_dict(b)}, depth, f"{where}/{keyword}/{i}")
             for i, b in enumerate(options)
         ]
         combined = st.one_of(branches)
@@ -259,9 +202,9 @@ class ValueStrategies:
             inner = self.strategy(items, depth + 1, f"{where}/items")
             return st.lists(inner, min_size=low, max_size=high)
         if kinds == "string":
-            return _string(schema)
+            return string_values(schema)
         if kinds in ("integer", "number"):
-            return _number(schema, kinds)
+            return number_values(schema, kinds)
         if kinds == "boolean":
             return st.booleans()
         if kinds == "null":
@@ -277,7 +220,7 @@ class ValueStrategies:
         may: dict[str, st.SearchStrategy[Json]] = {}
         for name, sub in properties.items():
             annotation = sub.get(ANNOTATION_KEYWORD) if isinstance(sub, Mapping) else None
-            at = f"{where}/properties/{_escape(name)}"
+            at = f"{where}/properties/{escape(name)}"
             if sub is False:
                 continue
             if name in required:
@@ -293,7 +236,7 @@ class ValueStrategies:
         if isinstance(extra, Mapping) and not schema.get("properties"):
             # A map (QAPI has none, but contracts may): string keys to values.
             inner = self.strategy(extra, depth + 1, f"{where}/additionalProperties")
-            base = st.dictionaries(_TEXT, inner, max_size=3)
+            base = st.dictionaries(TEXT, inner, max_size=3)
         branches = [
             (b, f"{where}/allOf/{i}")
             for i, b in enumerate(schema.get("allOf", ()))
@@ -329,7 +272,7 @@ class ValueStrategies:
     ) -> st.SearchStrategy[dict[str, Json]]:
         chosen: Any = branch
         if "if" in branch:
-            key = "then" if _selects(branch["if"], value) else "else"
+            key = "then" if selects(branch["if"], value) else "else"
             chosen, where = branch.get(key), f"{where}/{key}"
         while isinstance(chosen, Mapping) and "$ref" in chosen:
             where = urljoin(where.partition("#")[0], str(chosen["$ref"]))
@@ -344,7 +287,7 @@ class ValueStrategies:
         outer = self._outer.get(where.rsplit("/", 1)[0], {})
         for name in chosen.get("required", ()):
             if name not in must and name in outer.get("properties", {}):
-                at = f"{where.rsplit('/', 1)[0]}/properties/{_escape(name)}"
+                at = f"{where.rsplit('/', 1)[0]}/properties/{escape(name)}"
                 must[name] = self.strategy(outer["properties"][name], depth + 1, at)
         must = {k: s for k, s in must.items() if k not in value}
         may = {k: s for k, s in may.items() if k not in value}
@@ -357,57 +300,3 @@ class ValueStrategies:
         if nested:
             return extended.flatmap(lambda v: self._with_branches(v, nested, depth))
         return extended
-
-
-def _escape(name: str) -> str:
-    return name.replace("~", "~0").replace("/", "~1")
-
-
-def _as_dict(schema: Any) -> dict[str, Any]:
-    if schema is True:
-        return {}
-    if isinstance(schema, Mapping):
-        return dict(schema)
-    raise UnsupportedSchema(f"not a schema: {schema!r}")
-
-
-def _selects(condition: Any, value: Mapping[str, Any]) -> bool:
-    """Whether *value* satisfies an ``if`` of discriminator ``const``/``enum`` checks."""
-    if not isinstance(condition, Mapping):
-        return bool(condition)
-    for name in condition.get("required", ()):
-        if name not in value:
-            return False
-    for name, sub in condition.get("properties", {}).items():
-        if name not in value or not isinstance(sub, Mapping):
-            continue
-        if "const" in sub and value[name] != sub["const"]:
-            return False
-        if "enum" in sub and value[name] not in sub["enum"]:
-            return False
-    return True
-
-
-def _string(schema: Mapping[str, Any]) -> st.SearchStrategy[str]:
-    low = int(schema.get("minLength", 0))
-    high = int(schema.get("maxLength", max(low, 12)))
-    if "pattern" in schema:
-        pattern = schema["pattern"]
-        return st.from_regex(pattern, fullmatch=False).filter(lambda s: low <= len(s) <= high)
-    return st.text(_CHARACTERS, min_size=low, max_size=high)
-
-
-def _number(schema: Mapping[str, Any], kind: str) -> st.SearchStrategy[Json]:
-    low = schema.get("minimum")
-    high = schema.get("maximum")
-    if "exclusiveMinimum" in schema:
-        low = schema["exclusiveMinimum"] + 1
-    if "exclusiveMaximum" in schema:
-        high = schema["exclusiveMaximum"] - 1
-    low = INT64[0] if low is None else low
-    high = INT64[1] if high is None else high
-    integers = st.integers(int(low), int(high))
-    if kind == "integer":
-        return integers
-    floats = st.floats(float(low), float(high), allow_nan=False, allow_infinity=False)
-    return st.one_of(integers, floats)

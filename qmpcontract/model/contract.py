@@ -151,6 +151,7 @@ class Command:
     allow_oob: bool = False
     agreed: tuple[Reference, ...] = ()
     pointer: str = ""
+    safe: bool = False  # read-only whatever the arguments: the fuzzer may send it
 
 
 @dataclass(frozen=True)
