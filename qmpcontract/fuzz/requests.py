@@ -86,7 +86,7 @@ class RequestPlanner:
         request = draw(self.messages.request(name))
         request.pop("id", None)  # the client assigns ids
         # A share, not a distribution hypothesis may skew towards its simplest value.
-        if draw(st.randoms(use_true_random=False)).random() >= non_conforming:
+        if draw(st.randoms(use_true_random=True)).random() >= non_conforming:
             return Planned(name, request)
         arguments = dict(request.get("arguments", {}))
         schemas = self._schemas(name)

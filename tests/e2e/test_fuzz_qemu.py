@@ -107,3 +107,28 @@ def test_fuzz_an_existing_monitor(tmp_path: Path, capsys: pytest.CaptureFixture[
                 pass
     assert code == 0, out
     assert _summary(out)[1] == "100"
+
+
+def test_qemu_refuses_noncharacters_in_strings(tmp_path: Path) -> None:
+    # Found by the fuzzer: RFC 8259 allows Unicode noncharacters in strings, QEMU 7.2's
+    # parser does not, and says so with an error that carries no id (so a client cannot
+    # tell which request it answers).  The generators leave noncharacters out.
+    with qemu(tmp_path) as sock, socket.socket(socket.AF_UNIX) as client:
+        client.connect(str(sock))
+        client.settimeout(10)
+        client.recv(65536)
+        received = bytearray()
+        for request, lines in (
+            (b'{"execute": "qmp_capabilities", "id": 1}\n', 1),
+            (b'{"execute": "qom-list", "arguments": {"path": "\\ufdec"}, "id": 2}\n', 2),
+            (b'{"execute": "quit", "id": 3}\n', 4),  # SHUTDOWN, then the return
+        ):
+            client.sendall(request)
+            while received.count(b"\r\n") < lines:
+                received += client.recv(65536)
+    replies = [json.loads(line) for line in received.decode().split("\r\n") if line.strip()]
+    parse_error = next(r for r in replies if "error" in r)
+    assert "id" not in parse_error
+    assert (
+        parse_error["error"]["desc"] == "JSON parse error, \\ufdec is not a valid Unicode character"
+    )
