@@ -18,6 +18,7 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -30,6 +31,8 @@ from qmpcontract.diff.compare import Differ
 from qmpcontract.generate.contract_mutations import CHANGE_KINDS
 from qmpcontract.generate.mutations import BUILTIN
 from qmpcontract.generate.sessions import Sent
+from qmpcontract.importers.self_described import snapshot_to_contract
+from qmpcontract.importers.sources import load_introspection
 from qmpcontract.model.check_kinds import CHECK_KINDS, Scope
 from qmpcontract.model.contract import Contract
 from qmpcontract.model.findings import Finding
@@ -192,3 +195,33 @@ def test_diff_of_a_contract_with_itself_is_empty(contract: Contract) -> None:
         assert Differ(list(CONTRACTS), list(CONTRACTS)).diff(part, part) == []
 
     check()
+
+
+def test_sessions_with_qemus_own_schema_are_clean_and_use_oob(shared_corpus: Path) -> None:
+    # With QEMU 7.2's own schema (from libvirt's probe) as an extra contract: 200+
+    # commands, out-of-band ones among them, and every message must satisfy both the
+    # curated contracts and QEMU's schema.
+    replies = shared_corpus / "libvirt-replies" / "caps_7.2.0_x86_64.replies"
+    snapshot = load_introspection(replies)
+    assert snapshot.version is not None
+    extra = snapshot_to_contract(snapshot, snapshot.version, "libvirt's 7.2 probe")
+    qmp = qs.for_qemu(snapshot.version, CONTRACTS, extra=[extra])
+    assert qmp.sessions.oob and len(qmp.commands()) > 200
+
+    @given(qmp.session(max_steps=8))
+    def check(session: list[Sent]) -> None:
+        text = qmp.recording([session])
+        items = list(read_recording(io.BytesIO(text.encode()), "own.jsonl"))
+        options = CheckOptions(extra=lambda sessions, version: [extra])
+        result = check_items(items, TranscriptInfo("own.jsonl", "recording"), CONTRACTS, options)
+        assert not result.findings, [f"{f.rule_id}: {f.message}" for f in result.findings]
+
+    check()
+    overtaking = qmp.sessions.overtaking(1)
+
+    @given(overtaking)
+    def oob(steps: list[Sent]) -> None:
+        assert "exec-oob" in steps[1].text() and steps[2].message is not None
+        assert steps[2].message.get("id") == "oob-1"  # the out-of-band answer comes first
+
+    oob()
