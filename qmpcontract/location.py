@@ -8,6 +8,7 @@ reader can seek to a message), for contracts characters of the decoded text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -83,3 +84,22 @@ def split_pointer(pointer: str) -> list[str]:
     if not pointer.startswith("/"):
         raise ValueError(f"JSON pointer must start with '/': {pointer!r}")
     return [unescape_pointer_token(t) for t in pointer[1:].split("/")]
+
+
+def resolve_pointer(document: object, pointer: str) -> tuple[bool, object]:
+    """Follow a JSON pointer; return ``(found, value)``.
+
+    >>> resolve_pointer({"a": [1, 2]}, "/a/1")
+    (True, 2)
+    >>> resolve_pointer({"a": []}, "/b")
+    (False, None)
+    """
+    node = document
+    for token in split_pointer(pointer):
+        if isinstance(node, Mapping) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return False, None
+    return True, node

@@ -12,9 +12,8 @@ from qmpcontract.check import CheckOptions, CheckResult, check_items
 from qmpcontract.check.baseline import apply_baseline, load_baseline
 from qmpcontract.check.engine import ExtraContracts, rule_selected
 from qmpcontract.check.registry import rule_catalogue
-from qmpcontract.cli.common import write_output
+from qmpcontract.cli.common import contracts_for, write_output
 from qmpcontract.cli.progress import byte_progress
-from qmpcontract.contract import ContractLoadError, load_contracts
 from qmpcontract.errors import InputReadError, UsageError
 from qmpcontract.importers.self_described import (
     contracts_from_file,
@@ -175,10 +174,7 @@ def _check_one(
 
 def run(args: argparse.Namespace) -> int:
     """Run ``qmpcontract check``; return the exit code."""
-    try:
-        contracts = load_contracts(args.contracts)
-    except ContractLoadError as exc:
-        raise UsageError(f"the contracts have problems (run 'qmpcontract lint'):\n{exc}") from exc
+    contracts = contracts_for(args.contracts)
     options = _options(args, contracts)
     entries = load_baseline(args.baseline) if args.baseline else ()
     directories = {v for v in args.transcripts if v != "-" and Path(v).is_dir()}

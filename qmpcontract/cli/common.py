@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from qmpcontract.contract import ContractLoadError, load_contracts
 from qmpcontract.errors import UsageError
+from qmpcontract.model.contract_set import ContractSet
 from qmpcontract.model.versions import QemuVersion
 
 
@@ -34,3 +36,14 @@ def parse_version(text: str | None, flag: str) -> QemuVersion | None:
         return QemuVersion.parse(text)
     except ValueError as exc:
         raise UsageError(f"{flag}: {exc}") from exc
+
+
+def contracts_for(directory: Path | None) -> ContractSet:
+    """The contract set in *directory* (default: the shipped one).
+
+    :raise UsageError: if the contracts have problems.
+    """
+    try:
+        return load_contracts(directory)
+    except ContractLoadError as exc:
+        raise UsageError(f"the contracts have problems (run 'qmpcontract lint'):\n{exc}") from exc

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from qmpcontract.contract import ContractLoadError, load_contracts
+from qmpcontract.cli.common import contracts_for
 from qmpcontract.errors import UsageError
 from qmpcontract.fuzz.run import FuzzConfig, FuzzResult, fuzz
 from qmpcontract.fuzz.verdict import render_failure
@@ -145,10 +145,7 @@ def summary(result: FuzzResult, config: FuzzConfig) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``qmpcontract fuzz``."""
-    try:
-        contracts = load_contracts(args.contracts)
-    except ContractLoadError as exc:
-        raise UsageError(f"the contracts have problems (run 'qmpcontract lint'):\n{exc}") from exc
+    contracts = contracts_for(args.contracts)
     config = _config(args)
 
     def progress(count: int) -> None:

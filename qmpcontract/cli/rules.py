@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 from qmpcontract.check.registry import BUILTIN_RULES
-from qmpcontract.contract import ContractLoadError, load_contracts
-from qmpcontract.errors import UsageError
+from qmpcontract.cli.common import contracts_for
 from qmpcontract.model.contract_set import ContractSet
 
 
@@ -53,10 +52,7 @@ def _rows(contracts: ContractSet) -> list[dict[str, str | None]]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the rule list; return the exit code."""
-    try:
-        contracts = load_contracts(args.contracts)
-    except ContractLoadError as exc:
-        raise UsageError(f"the contracts have problems (run 'qmpcontract lint'):\n{exc}") from exc
+    contracts = contracts_for(args.contracts)
     rows = _rows(contracts)
     if args.output == "json":
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")

@@ -14,9 +14,9 @@ from collections.abc import Iterator, Mapping
 from qmpcontract.contract.index import ContractFile, SetIndex, as_list, as_map, as_str
 from qmpcontract.contract.metaschema import annotation_problems, describe_element
 from qmpcontract.contract.problems import Problem, ProblemCode
-from qmpcontract.contract.schemas import RefError, regex_error, resolve_pointer, resolve_ref
+from qmpcontract.contract.schemas import RefError, regex_error, resolve_ref
 from qmpcontract.contract.semantic import check_order
-from qmpcontract.location import join_pointer, split_pointer
+from qmpcontract.location import join_pointer, resolve_pointer, split_pointer
 from qmpcontract.model.check_kinds import CHECK_KINDS
 from qmpcontract.model.schema_walk import ANNOTATION_KEYWORD, walk_schema
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from qmpcontract.location import split_pointer
+from qmpcontract.location import resolve_pointer
 
 
 @dataclass(frozen=True)
@@ -60,25 +60,6 @@ def resolve_ref(ref: str, file: Path, root: Path) -> RefTarget:
     except ValueError:
         raise RefError(f"'$ref' {ref!r} points outside the contract set") from None
     return RefTarget(target, fragment)
-
-
-def resolve_pointer(document: object, pointer: str) -> tuple[bool, object]:
-    """Follow a JSON pointer; return ``(found, value)``.
-
-    >>> resolve_pointer({"a": [1, 2]}, "/a/1")
-    (True, 2)
-    >>> resolve_pointer({"a": []}, "/b")
-    (False, None)
-    """
-    node = document
-    for token in split_pointer(pointer):
-        if isinstance(node, Mapping) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return False, None
-    return True, node
 
 
 def regex_error(pattern: str) -> str | None:

@@ -38,7 +38,7 @@ from qmpcontract.generate.schema_parts import (
     selects,
     string_values,
 )
-from qmpcontract.location import split_pointer
+from qmpcontract.location import resolve_pointer
 from qmpcontract.model.schema_walk import ANNOTATION_KEYWORD
 
 __all__ = ["Json", "MemberPolicy", "UnsupportedSchema", "ValueStrategies", "any_json"]
@@ -84,16 +84,12 @@ class ValueStrategies:
 
     def _resolve(self, where: str) -> Any:
         uri, _, pointer = where.partition("#")
-        node: Any = self.documents.get(uri)
-        if node is None:
+        document = self.documents.get(uri)
+        if document is None:
             raise UnsupportedSchema(f"$ref to an unknown document: {where}")
-        for token in split_pointer(pointer):
-            if isinstance(node, Mapping) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                raise UnsupportedSchema(f"$ref to nowhere: {where}")
+        found, node = resolve_pointer(document, pointer)
+        if not found:
+            raise UnsupportedSchema(f"$ref to nowhere: {where}")
         return node
 
     def strategy(self, schema: Any, depth: int, where: str) -> st.SearchStrategy[Json]:
