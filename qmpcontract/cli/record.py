@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from pathlib import Path
 
@@ -24,7 +25,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "socket clients connect to is printed) and stop when QEMU exits. Endpoints are "
         "PATH, unix:PATH or tcp:HOST:PORT; unix sockets are created owner-only. "
         "Exit 0 when done (and QEMU exited 0), 1 when QEMU failed or was killed, "
-        "2 on usage errors.",
+        "2 on usage errors or when the recording cannot be written (a full disk: the "
+        "recorder then stops relaying, and ends a QEMU it started).",
         epilog="examples: qmpcontract record -o run.jsonl --listen /tmp/qmp.sock "
         "--connect /run/qemu/qmp.sock   |   qmpcontract record -o run.jsonl "
         "--listen /tmp/qmp.sock -- qemu-system-x86_64 -machine q35 -display none",
@@ -62,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"qmpcontract record: {text}", file=sys.stderr, flush=True)
 
+    # A file size limit (RLIMIT_FSIZE) must fail a write, not kill the recorder.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     listen = Endpoint.parse(args.listen) if args.listen else None
     if args.qemu:
         if args.connect or args.once:
@@ -79,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
             )
         )
     announce(_summary(result, args.output))
+    if result.failure:
+        print(f"qmpcontract record: error: {result.failure}", file=sys.stderr)
+        return 2
     return 0 if not result.qemu_status else 1
 
 

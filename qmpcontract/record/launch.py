@@ -16,9 +16,10 @@ import shlex
 import shutil
 import signal
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qmpcontract.errors import UsageError
 from qmpcontract.record.endpoints import Endpoint
@@ -35,6 +36,7 @@ class RecordResult:
     sessions: int
     messages: int
     qemu_status: int | None = None  # QEMU's exit status; -N: killed by signal N
+    failure: str | None = None  # why the recording could not be written to the end
 
 
 @contextlib.contextmanager
@@ -86,21 +88,29 @@ async def run_proxy(
         server = await listen.serve(proxy.handle)
         announce(f"recording to {output}; connect QMP clients to {listen.bound(server)}")
         with _signals(stop.set):
+            waits: list[Coroutine[Any, Any, object]] = [stop.wait(), proxy.failed.wait()]
             if once:
-                first = asyncio.create_task(_first_session_done(proxy))
-                stopped = asyncio.create_task(stop.wait())
-                await asyncio.wait({first, stopped}, return_when=asyncio.FIRST_COMPLETED)
-                first.cancel()
-                stopped.cancel()
-            else:
-                await stop.wait()
-            await _shut(server, proxy, 0.0 if stop.is_set() else 1.0)
+                waits.append(_first_session_done(proxy))
+            await _first_of(*waits)
+            abrupt = stop.is_set() or proxy.failed.is_set()
+            await _shut(server, proxy, 0.0 if abrupt else 1.0)
     finally:
         writer.finish()
         if listen.path is not None:
             with contextlib.suppress(OSError):
                 listen.path.unlink()
-    return RecordResult(proxy.sessions, proxy.messages)
+    return RecordResult(proxy.sessions, proxy.messages, failure=writer.failure)
+
+
+async def _first_of(*waits: Coroutine[Any, Any, Any]) -> None:
+    """Wait until the first of *waits* finishes; cancel the others."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _first_session_done(proxy: RecordingProxy) -> None:
@@ -161,11 +171,15 @@ async def run_qemu(
                     await process.wait()
                     raise
                 announce(f"recording to {output}; connect QMP clients to {listen.bound(server)}")
+                await _first_of(process.wait(), proxy.failed.wait())
+                if proxy.failed.is_set():
+                    _terminate(process)  # QEMU's run is not recorded any more: end it
+                    await _shut(server, proxy, 0.0)
                 status = await process.wait()
                 await _shut(server, proxy, DRAIN_SECONDS["server"] + 1.0)
         finally:
             writer.finish()
-        return RecordResult(proxy.sessions, proxy.messages, status)
+        return RecordResult(proxy.sessions, proxy.messages, status, writer.failure)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         if listen is not None and listen.path is not None and workdir not in listen.path.parents:

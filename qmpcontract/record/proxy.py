@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from qmpcontract.read.splitter import Splitter
 from qmpcontract.record.endpoints import Endpoint
-from qmpcontract.record.writer import RecordingWriter
+from qmpcontract.record.writer import RecordingFailed, RecordingWriter
 
 _CHUNK = 65536
 # Once the client closed, how long QEMU may go on answering what it already
@@ -65,33 +65,23 @@ class DirectionSplitter:
     def __init__(self) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
         self._splitter = Splitter()
-        self._pending = ""  # text fed and not yet recorded; starts at stream offset _done
-        self._done = 0
-
-    def _take(self, text: str) -> list[Piece]:
-        self._pending += text
-        return [self._piece(s.start, s.text, s.complete) for s in self._splitter.feed(text)]
-
-    def _piece(self, start: int, text: str, complete: bool) -> Piece:
-        gap = start - self._done
-        pre = self._pending[:gap]
-        cut = gap + len(text)
-        self._pending = self._pending[cut:]
-        self._done += cut
-        return Piece(_encode(pre), _encode(text), complete)
 
     def feed(self, data: bytes) -> list[Piece]:
         """Add bytes received; return the messages they complete."""
-        return self._take(self._decoder.decode(data))
+        segments = self._splitter.feed(self._decoder.decode(data))
+        return [Piece(_encode(s.pre), _encode(s.text), s.complete) for s in segments]
 
     def end(self) -> tuple[list[Piece], bytes]:
         """The stream ended: return the last messages (maybe cut) and the bytes after them."""
-        pieces = self._take(self._decoder.decode(b"", final=True))
+        pieces = self.feed(b"")
+        rest = self._decoder.decode(b"", final=True)
+        pieces += [
+            Piece(_encode(s.pre), _encode(s.text), s.complete) for s in self._splitter.feed(rest)
+        ]
         last = self._splitter.end()
         if last is not None:
-            pieces.append(self._piece(last.start, last.text, last.complete))
-        tail, self._pending = _encode(self._pending), ""
-        return pieces, tail
+            pieces.append(Piece(_encode(last.pre), _encode(last.text), last.complete))
+        return pieces, _encode(self._splitter.tail)
 
 
 @dataclass
@@ -169,6 +159,9 @@ class RecordingProxy:
         self._tasks: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
+        # Set when the recording cannot be written: nothing more is relayed, since
+        # what is relayed must be recorded.
+        self.failed = asyncio.Event()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Serve one client connection (an ``asyncio`` stream server callback)."""
@@ -197,13 +190,20 @@ class RecordingProxy:
         state = _Session(self.sessions)
         self.sessions += 1
         peer = writer.get_extra_info("peername")
-        self.writer.open(state.number, str(peer) if peer else None)
         try:
+            self.writer.open(state.number, str(peer) if peer else None)
             up_reader, up_writer = await self.upstream.connect()
+        except RecordingFailed:
+            self.failed.set()
+            writer.close()
+            return
         except OSError as exc:
-            self.writer.close(
-                state.number, "error", f"cannot connect to {self.upstream}: {exc.strerror or exc}"
-            )
+            with contextlib.suppress(RecordingFailed):
+                self.writer.close(
+                    state.number,
+                    "error",
+                    f"cannot connect to {self.upstream}: {exc.strerror or exc}",
+                )
             writer.close()
             return
         pumps = {
@@ -224,7 +224,10 @@ class RecordingProxy:
             for stream in (writer, up_writer):
                 stream.close()
             reason, note = state.verdict()
-            self.writer.close(state.number, reason, note, state.tails)
+            try:
+                self.writer.close(state.number, reason, note, state.tails)
+            except RecordingFailed:
+                self.failed.set()
             self.messages += state.messages
 
     async def _pump(
@@ -242,9 +245,12 @@ class RecordingProxy:
                 await sink.drain()
         except ConnectionError as exc:
             state.errors.append(f"relaying the {direction}'s bytes: {exc.strerror or exc}")
+        except RecordingFailed:
+            self.failed.set()  # stop relaying what cannot be recorded
         finally:
             pieces, tail = splitter.end()
-            self._record(pieces, direction, state)
+            with contextlib.suppress(RecordingFailed):
+                self._record(pieces, direction, state)
             state.tails[direction] = tail
             state.first_eof = state.first_eof or direction
             with contextlib.suppress(OSError, RuntimeError):

@@ -11,6 +11,7 @@ concatenating them gives back every byte that crossed the connection.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
 import time
@@ -27,11 +28,22 @@ def _text_fields(key: str, data: bytes) -> dict[str, str]:
         return {f"{key}_base64": base64.b64encode(data).decode("ascii")}
 
 
+class RecordingFailed(Exception):
+    """The recording cannot be written any more (disk full, file size limit...)."""
+
+
 class RecordingWriter:
-    """Appends records to a recording file; safe to call from several tasks."""
+    """Appends records to a recording file; safe to call from several tasks.
+
+    A write that fails (``OSError``: a full disk, ``RLIMIT_FSIZE``) raises
+    :class:`RecordingFailed`, and so does every later write: what was written
+    before stays readable, up to its last complete line.
+    """
 
     def __init__(self, path: Path, note: str | None = None) -> None:
         self.path = path
+        self.records = 0
+        self.failure: str | None = None
         self._lock = threading.Lock()
         self._out: IO[str] = path.open("w", encoding="utf-8")
         header: dict[str, Any] = {
@@ -47,8 +59,18 @@ class RecordingWriter:
 
     def _write(self, record: dict[str, Any]) -> None:
         with self._lock:
-            self._out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            self._out.flush()
+            if self.failure is not None:
+                raise RecordingFailed(self.failure)
+            try:
+                self._out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                self._out.flush()
+            except OSError as exc:
+                self.failure = (
+                    f"cannot write {self.path}: {exc.strerror or exc}; the recording stops "
+                    f"after {self.records} complete record(s)"
+                )
+                raise RecordingFailed(self.failure) from exc
+            self.records += 1
 
     def open(self, session: int, peer: str | None = None) -> None:
         """Record that a client connected."""
@@ -109,6 +131,6 @@ class RecordingWriter:
         self._write(record)
 
     def finish(self) -> None:
-        """Close the file."""
-        with self._lock:
+        """Close the file (a failed recording's unwritten rest is dropped)."""
+        with self._lock, contextlib.suppress(OSError):  # closing flushes; it closes anyway
             self._out.close()
