@@ -56,6 +56,7 @@ from typing import BinaryIO
 
 from qmpcontract.errors import InputError
 from qmpcontract.location import Location
+from qmpcontract.read.lines import bounded_lines
 from qmpcontract.read.messages import (
     BoundaryKind,
     Direction,
@@ -64,6 +65,7 @@ from qmpcontract.read.messages import (
     TranscriptItem,
     decode,
 )
+from qmpcontract.read.splitter import MAX_MESSAGE
 
 MAX_LOOKAHEAD = 1000  # items held back while a message waits for its monitor
 MAX_LEADING = 100  # non-record lines tolerated before the first record
@@ -164,6 +166,7 @@ class _Record:
     body_start: int  # where the message starts in text
     text: str = ""  # its lines, line ends included
     cut: bool = False  # the log ends inside it
+    overlong: int = 0  # its length, when longer than qmpcontract keeps (text is its start)
 
 
 class _Reader:
@@ -183,7 +186,7 @@ class _Reader:
         keep = False  # whether the current record is monitor I/O
         line = offset = leading = 0
         text = ""
-        for raw in source:
+        for raw, length in bounded_lines(source, MAX_MESSAGE):
             line += 1
             text = raw.decode("utf-8", "surrogateescape")
             match = _PREFIX.match(text)
@@ -199,8 +202,14 @@ class _Reader:
                 if leading > MAX_LEADING:
                     raise InputError(_NOT_A_LOG, Location(self.name, line, 1, offset))
             if record is not None and keep and (text.endswith("\n") or not _complete(record)):
-                record.text += text  # else: a record cut inside its prefix, at the end
-            offset += len(raw)
+                if record.overlong:
+                    record.overlong += length
+                else:
+                    record.text += text  # else: a record cut inside its prefix, at the end
+                    if len(record.text) > MAX_MESSAGE or length > len(raw):
+                        record.overlong = len(record.text) + length - len(raw)
+                        record.text, record.cut = record.text[:4096], True
+            offset += length
             yield from self.drain(False)
         if record is not None and keep:
             record.cut = not _complete(record)
@@ -344,7 +353,11 @@ class _Reader:
         line = record.line + before.count("\n")
         offset = record.offset + len(before.encode("utf-8", "surrogateescape"))
         entry = _Entry((line, start - newline, offset), stamp, None, message, Direction.SERVER)
-        if record.cut and decode(message)[1] is not None:
+        if record.overlong:
+            entry.error = f"record of {record.overlong} characters, longer than the " + (
+                f"{MAX_MESSAGE >> 20} MiB qmpcontract reads; not parsed"
+            )
+        elif record.cut and decode(message)[1] is not None:
             entry.error = _CUT
         return entry
 

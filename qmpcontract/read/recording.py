@@ -19,11 +19,12 @@ import json
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from jsonschema import Draft202012Validator
 
 from qmpcontract.location import Location
+from qmpcontract.read.lines import bounded_lines
 from qmpcontract.read.messages import (
     BoundaryKind,
     Direction,
@@ -32,8 +33,11 @@ from qmpcontract.read.messages import (
     TranscriptItem,
     decode,
 )
+from qmpcontract.read.splitter import HEAD, MAX_MESSAGE
 
 FORMAT = "qmpcontract-recording"
+# A record holds one message as JSON text; escaping can make it longer than the message.
+MAX_RECORD = 2 * MAX_MESSAGE
 _CLOSE_KINDS = {"truncated": BoundaryKind.TRUNCATED, "error": BoundaryKind.TRUNCATED}
 
 
@@ -79,14 +83,24 @@ def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
     open_sessions: dict[int, Location] = {}
     last_t: float | None = None
     number = 0
-    for number, line in enumerate(source, start=1):
+    for number, (line, length) in enumerate(bounded_lines(source, MAX_RECORD), start=1):
         location = Location(name, number, 1, offset)
-        offset += len(line)
-        if not line.strip():
+        offset += length
+        if length > len(line):
+            error: str | None = (
+                f"record of {length} bytes, longer than the {MAX_RECORD >> 20} MiB a record "
+                "of a message QEMU accepts can take; not read"
+            )
+            line = line[:HEAD]
+        elif not line.strip():
             continue
+        else:
+            error = None
+        record: Any = None
         try:
-            record = json.loads(line)
-            error = _record_error(record)
+            if error is None:
+                record = json.loads(line)
+                error = _record_error(record)
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             cut = not line.endswith(b"\n")
             error = (

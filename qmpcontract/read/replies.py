@@ -21,12 +21,15 @@ messages are yielded in file order even where the alternation is broken.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from qmpcontract.errors import InputError
 from qmpcontract.location import Location
+from qmpcontract.read.lines import pieces
 from qmpcontract.read.messages import (
     BoundaryKind,
     Direction,
@@ -35,7 +38,7 @@ from qmpcontract.read.messages import (
     TranscriptItem,
     decode,
 )
-from qmpcontract.read.splitter import Segment, Splitter
+from qmpcontract.read.splitter import MAX_MESSAGE, Segment, Splitter, overflow
 
 # The first value of every .replies file is a pretty-printed request.
 _HEAD = re.compile(r'[ \t\r\n]*\{[ \t]*\r?\n[ \t\r\n]*"(?:execute|exec-oob)"[ \t]*:')
@@ -64,24 +67,24 @@ def read_replies(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
     :raise InputError: if the first non-whitespace character does not start a
         JSON value (the input is not a ``.replies`` file).
     """
-    splitter = Splitter()
+    splitter = Splitter(MAX_MESSAGE)
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
     session_open = False
     session = in_session = 0
     index = 0
-    line = char_offset = byte_offset = 0
-    text = ""
-    # The line holding the first character not yet emitted: (line, char offset, byte offset, text).
-    anchor: tuple[int, int, int, str] | None = None
-    for raw in source:
-        line += 1
-        text = raw.decode("utf-8", "surrogateescape")
-        here = (line, char_offset, byte_offset, text)
+    char_offset = byte_offset = 0
+    number, column = 1, 0  # the line and column the next piece starts at
+    here = _At(1, 0, 0, "")
+    # The piece holding the first character not yet emitted.
+    anchor: _At | None = None
+    for raw, ends_line in pieces(source):
+        text = decoder.decode(raw)
+        here = _At(number, char_offset, byte_offset, text, column)
         if not session_open:
             first = _CONTENT.search(text)
             if first is not None:
                 if text[first.start()] not in "{[":
-                    column = first.start() + 1
-                    where = Location(name, line, column, _byte(here, first.start()))
+                    where = here.location(name, first.start())
                     raise InputError("not a .replies file: expected a JSON value", where)
                 session_open = True
                 yield SessionBoundary(BoundaryKind.OPEN, 0, Location(name, 1, 1, 0))
@@ -100,12 +103,13 @@ def read_replies(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
             index += 1
         if segments:
             last = segments[-1]
-            rest = last.start + len(last.text) - char_offset
+            rest = last.start + last.length - char_offset
             anchor = here if _CONTENT.search(text, rest) else None
         elif anchor is None and _CONTENT.search(text):
             anchor = here
         char_offset += len(text)
         byte_offset += len(raw)
+        number, column = (number + 1, 0) if ends_line else (number, column + len(text))
     if not session_open:
         return
     kind, note = BoundaryKind.CLOSE, None
@@ -115,8 +119,24 @@ def read_replies(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
         yield _message(tail, anchor, index, name, session)
         if not tail.complete:
             kind, note = BoundaryKind.TRUNCATED, "the file ends inside a value"
-    end = (line + 1, 1) if text.endswith("\n") else (line, len(text) + 1)
-    yield SessionBoundary(kind, session, Location(name, end[0], end[1], byte_offset), None, note)
+    end = Location(name, number, column + 1, byte_offset)
+    yield SessionBoundary(kind, session, end, None, note)
+
+
+@dataclass(frozen=True, slots=True)
+class _At:
+    """A piece of the file: its line, its offsets, its text, its column in the line."""
+
+    line: int
+    char: int  # offset of its first character in the decoded file
+    byte: int
+    text: str
+    column: int = 0  # 0-based column of its first character in its line
+
+    def location(self, name: str, at: int, index: int | None = None) -> Location:
+        """The location of the character at 0-based position *at* of the piece."""
+        byte = self.byte + len(self.text[:at].encode("utf-8", "surrogateescape"))
+        return Location(name, self.line, self.column + at + 1, byte, message_index=index)
 
 
 def _is_negotiation(message: RawMessage) -> bool:
@@ -124,17 +144,9 @@ def _is_negotiation(message: RawMessage) -> bool:
     return isinstance(value, dict) and value.get("execute") == "qmp_capabilities"
 
 
-def _byte(line: tuple[int, int, int, str], column: int) -> int:
-    """The byte offset in the file of the character at 0-based *column* of *line*."""
-    return line[2] + len(line[3][:column].encode("utf-8", "surrogateescape"))
-
-
-def _message(
-    segment: Segment, line: tuple[int, int, int, str], index: int, name: str, session: int = 0
-) -> RawMessage:
-    column = segment.start - line[1]
-    where = Location(name, line[0], column + 1, _byte(line, column), message_index=index)
-    value, error = decode(segment.text)
+def _message(segment: Segment, at: _At, index: int, name: str, session: int = 0) -> RawMessage:
+    where = at.location(name, segment.start - at.char, index)
+    value, error = decode(segment.text) if not segment.overflow else (None, overflow(segment))
     if error is not None and not segment.complete:
         error = f"the file ends inside this value; {error}"
     direction = None

@@ -56,7 +56,7 @@ from qmpcontract.read.messages import (
     TranscriptItem,
     decode,
 )
-from qmpcontract.read.splitter import Segment, Splitter
+from qmpcontract.read.splitter import MAX_MESSAGE, Segment, Splitter, overflow
 
 _DATE = r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d"
 _HEADER = (
@@ -149,7 +149,7 @@ class _Stream:
     """One direction of one connection."""
 
     def __init__(self, wire: int = 0) -> None:
-        self.splitter = Splitter()
+        self.splitter = Splitter(MAX_MESSAGE)
         self.pieces: deque[_Piece] = deque()
         self.fed = 0  # characters fed to the splitter
         self.wire = wire  # bytes of the stream seen, to compare with from=
@@ -252,7 +252,7 @@ class _Reader:
             self.hold(self.chunk, stream, segment, None)
         if segments:
             last = segments[-1]
-            scan_from = max(last.start + len(last.text), start)
+            scan_from = max(last.start + last.length, start)
             stream.next_start = None
             stream.garbage_at = float("inf")
         elif stream.next_start is None:
@@ -268,6 +268,12 @@ class _Reader:
         keep = stream.fed if stream.next_start is None else stream.next_start
         while stream.pieces and stream.pieces[0].end <= keep:
             stream.pieces.popleft()
+        while len(stream.pieces) > 2:
+            # A segment starts in the first piece kept and ends in the newest: the
+            # pieces between them are never looked up (a long message stays cheap).
+            newest = stream.pieces.pop()
+            stream.pieces.pop()
+            stream.pieces.append(newest)
         self.release()
 
     def stray(self, text: str, line: int, column: int, offset: int, error: str) -> None:
@@ -288,11 +294,18 @@ class _Reader:
         piece, j = stream.locate(segment.start)
         offset = piece.offset + _nbytes(piece.raw[:j])
         where = Location(self.name, piece.line, piece.column + j, offset)
-        value, error = (None, cut) if cut else decode(segment.text)
+        value: object
+        error: str | None
+        if cut:
+            value, error = None, cut
+        elif segment.overflow:
+            value, error = None, overflow(segment)
+        else:
+            value, error = decode(segment.text)
         message = RawMessage(
             -1, self.session, direction, segment.text, where, piece.timestamp, value, error
         )
-        end = stream.log_offset(segment.start + len(segment.text) - 1)
+        end = stream.log_offset(segment.start + segment.length - 1)
         self.push(end, replace(message, truncated=True) if cut else message)
 
     def push(self, end: int, message: RawMessage) -> None:

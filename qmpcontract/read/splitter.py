@@ -47,12 +47,45 @@ class Segment:
     text: str
     complete: bool = True  # False for a message the stream ended inside
     pre: str = ""  # the whitespace between the previous segment and this one
+    size: int = -1  # its length in the stream, when *text* is only its beginning
+
+    @property
+    def length(self) -> int:
+        """Its length in the stream (characters)."""
+        return len(self.text) if self.size < 0 else self.size
+
+    @property
+    def overflow(self) -> bool:
+        """True if it was longer than the splitter keeps: *text* is only its beginning."""
+        return self.size >= 0
+
+
+HEAD = 256  # what an overlong segment keeps of its text
+# The longest message the readers keep: QEMU's parser refuses a token over 64 MiB
+# (json-streamer.c, MAX_TOKEN_SIZE), so no message QEMU accepts is much longer.
+MAX_MESSAGE = 64 << 20
+
+
+def overflow(segment: Segment) -> str:
+    """Why an overlong segment is not parsed."""
+    return (
+        f"message of {segment.length} characters, longer than the {MAX_MESSAGE >> 20} MiB "
+        "qmpcontract reads (QEMU refuses tokens over 64 MiB); not parsed"
+    )
 
 
 class Splitter:
-    """Incremental message splitter for one direction of a QMP stream."""
+    """Incremental message splitter for one direction of a QMP stream.
 
-    def __init__(self) -> None:
+    With *max_size*, a segment longer than that many characters is not kept:
+    it is still delimited exactly, but only its first :data:`HEAD` characters are
+    kept (:attr:`Segment.overflow`), so memory stays bounded whatever the input.
+    """
+
+    def __init__(self, max_size: int | None = None) -> None:
+        self._max = max_size
+        self._size = 0  # characters of the unfinished segment in _parts
+        self._overflow = False
         self._offset = 0  # stream offset just after the text fed so far
         self._parts: list[str] = []  # the unfinished segment's text from earlier chunks
         self._start = -1  # stream offset of the unfinished segment; -1: none
@@ -102,8 +135,22 @@ class Splitter:
             out.append(self._emit(text[begun:end], True))
             i = end
         if self._start >= 0:
-            self._parts.append(text[begun:])
+            self._keep(text[begun:])
         return out
+
+    def _keep(self, text: str) -> None:
+        self._size += len(text)
+        if self._overflow:
+            return
+        self._parts.append(text)
+        if self._max is not None and self._size > self._max:
+            self._parts = ["".join(self._parts)[:HEAD]]
+            self._overflow = True
+
+    @property
+    def pending(self) -> int | None:
+        """The stream offset where the unfinished segment starts, if there is one."""
+        return self._start if self._start >= 0 else None
 
     def end(self) -> Segment | None:
         """End the stream; return an unfinished message or trailing garbage, if any."""
@@ -113,9 +160,15 @@ class Splitter:
         return self._emit("", complete)
 
     def _emit(self, last: str, complete: bool) -> Segment:
-        text = "".join(self._parts) + last if self._parts else last
-        segment = Segment(self._start, text, complete, "".join(self._pre))
+        size = self._size + len(last)
+        if self._overflow or (self._max is not None and size > self._max):
+            head = ("".join(self._parts) + last[:HEAD])[:HEAD]
+            segment = Segment(self._start, head, complete, "".join(self._pre), size)
+        else:
+            text = "".join(self._parts) + last if self._parts else last
+            segment = Segment(self._start, text, complete, "".join(self._pre))
         self._parts, self._pre = [], []
+        self._size, self._overflow = 0, False
         self._start = -1
         self._depth = 0
         self._quote = ""
