@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from qmpcontract.cli import main
 from qmpcontract.contract import ContractLoadError, ProblemCode, lint_paths, load_contracts
 
 from .conftest import TEST_CORPUS
@@ -112,3 +113,16 @@ def test_files_outside_the_set_are_never_read(tmp_path: Path) -> None:
     (problem,) = lint_paths([root]).problems
     assert problem.code is ProblemCode.SCHEMA_REF
     assert "outside the contract set" in problem.message
+
+
+def test_an_oversized_contract_file_is_refused_unread(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The located parser needs about 25 times a file's size in memory: a 93 MB
+    # contract took 2.3 GB and 42 s before this limit.
+    big = tmp_path / "huge" / "1.0.0.json"
+    big.parent.mkdir()
+    big.write_bytes(b'{"contract": "huge", "pad": "' + b"x" * (17 << 20) + b'"}')
+    assert main(["lint", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "huge/1.0.0.json: error [file-read] file larger than the 16 MiB" in out

@@ -81,14 +81,14 @@ def embedded_schema_problems(file: ContractFile, index: SetIndex) -> list[Proble
                 found.add(
                     ProblemCode.SCHEMA_INVALID,
                     at + "/pattern",
-                    f"'pattern' {pattern!r} is not a valid regular expression: {reason}",
+                    f"'pattern' {pattern!r} is not a usable regular expression: {reason}",
                 )
             for key in as_map(node.get("patternProperties")):
                 if reason := regex_error(key):
                     found.add(
                         ProblemCode.SCHEMA_INVALID,
                         join_pointer(at, "patternProperties", key),
-                        f"'patternProperties' key {key!r} is not a valid regular "
+                        f"'patternProperties' key {key!r} is not a usable regular "
                         f"expression: {reason}",
                     )
             if ANNOTATION_KEYWORD in node:

@@ -62,12 +62,37 @@ def resolve_ref(ref: str, file: Path, root: Path) -> RefTarget:
     return RefTarget(target, fragment)
 
 
+# A repeated group whose every alternative is only repeated atoms, like (a+)+,
+# (a|b*)* or (x{2,})+: Python's backtracking engine can take exponential time on
+# such patterns, and the checker runs contract patterns against what QEMU sends.
+# (Groups with a fixed part, like (\d+\.)+, are fine and are not flagged.)
+_ATOM = r"(?:\\.|\[(?:\\.|[^\]\\])*\]|[^\\()\[\]|])"
+_ONLY_REPEATS = re.compile(rf"(?:{_ATOM}(?:[+*]|\{{\d*,\d*\}})\??)+")
+_REPEATED_GROUP = re.compile(r"\(((?:[^()\\]|\\.)*)\)(?:[+*]|\{\d*,)")
+
+
+def _exponential(pattern: str) -> bool:
+    for match in _REPEATED_GROUP.finditer(pattern):
+        body = match[1].removeprefix("?:")
+        if any(_ONLY_REPEATS.fullmatch(branch) for branch in body.split("|")):
+            return True
+    return False
+
+
 def regex_error(pattern: str) -> str | None:
-    """Return why *pattern* is not a usable regular expression, or None."""
+    r"""Return why *pattern* is not a usable regular expression, or None.
+
+    >>> regex_error(r"^\d+(\.\d+)*$") is None
+    True
+    >>> regex_error("^(a+)+$")
+    'a repeated group of repeats, such as (a+)+, can take exponential time; rewrite it'
+    """
     try:
         re.compile(pattern)
     except re.error as exc:
         return str(exc)
+    if _exponential(pattern):
+        return "a repeated group of repeats, such as (a+)+, can take exponential time; rewrite it"
     return None
 
 

@@ -137,17 +137,29 @@ class _Frame:
     index: int = 0
 
 
-def read_text(path: Path, display: str | None = None) -> str:
-    """Read *path* as UTF-8 text.
+# The largest JSON document qmpcontract parses with locations (a contract, a
+# baseline): real ones are well under 2 MiB, and the located parser needs about
+# 25 times the file's size in memory.
+MAX_DOCUMENT = 16 << 20
 
-    :raise InputReadError: if the file cannot be read or is not valid UTF-8;
-        the location names the line of the first undecodable byte.
+
+def read_text(path: Path, display: str | None = None, max_size: int = MAX_DOCUMENT) -> str:
+    """Read *path* as UTF-8 text, refusing files larger than *max_size* bytes.
+
+    :raise InputReadError: if the file cannot be read, is too large or is not
+        valid UTF-8; the location names the line of the first undecodable byte.
     """
     name = display if display is not None else str(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(max_size + 1)
     except OSError as exc:
         raise InputReadError(f"cannot read file: {exc.strerror or exc}", Location(name)) from exc
+    if len(data) > max_size:
+        raise InputReadError(
+            f"file larger than the {max_size >> 20} MiB qmpcontract reads as one document",
+            Location(name),
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
