@@ -49,6 +49,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="the release the sources are of, when no VERSION file or vX.Y.Z directory name tells",
     )
     qapi.add_argument("--id", default="qemu-qapi", help="contract id (default qemu-qapi)")
+    qapi.add_argument(
+        "--include-root",
+        type=Path,
+        metavar="DIR",
+        help="the directory every included file must be in (default: ROOT's directory; "
+        "QEMU's storage-daemon schema, which includes ../../qapi/, needs the source tree)",
+    )
     qapi.set_defaults(func=_qapi)
 
 
@@ -60,7 +67,7 @@ def _qapi(args: argparse.Namespace) -> int:
     from qmpcontract.importers.qapi_snapshot import load_qapi_snapshot
 
     snapshot, version = load_qapi_snapshot(
-        args.root, parse_version(args.qemu_version, "--qemu-version")
+        args.root, parse_version(args.qemu_version, "--qemu-version"), args.include_root
     )
     document = snapshot_contract(
         snapshot,

@@ -56,18 +56,23 @@ QTYPE_VALUES = ("none", "qnull", "qnum", "qstring", "qdict", "qlist", "qbool")
 
 
 def load_qapi(
-    root: Path | str, *, dialect: Dialect | None = None, version: QemuVersion | None = None
+    root: Path | str,
+    *,
+    dialect: Dialect | None = None,
+    version: QemuVersion | None = None,
+    include_root: Path | str | None = None,
 ) -> ApiSnapshot:
     """Read, check and resolve the QAPI schema whose root file is *root*.
 
     *dialect* defaults to the one the root file shows
     (:func:`~qmpcontract.read.qapi.detect_dialect`); *version* is recorded in
-    the snapshot.
+    the snapshot; includes must stay inside *include_root* (default: the root
+    file's directory).
 
     :raise QapiError: on the first problem, rendered as QEMU renders it
         (``str(error)``), with ``error.location`` for tools.
     """
-    source = parse_qapi(root, dialect)
+    source = parse_qapi(root, dialect, include_root)
     schema = QapiSchema(source)
     return to_snapshot(schema.entities, source, version)
 

@@ -60,7 +60,7 @@ def to_snapshot(
 
 
 def load_qapi_snapshot(
-    root: Path, version: QemuVersion | None = None
+    root: Path, version: QemuVersion | None = None, include_root: Path | None = None
 ) -> tuple[api.ApiSnapshot, QemuVersion]:
     """The snapshot of the QAPI schema at *root*, and the QEMU version it is of.
 
@@ -81,7 +81,7 @@ def load_qapi_snapshot(
             "(no VERSION file, no directory named after a release): give it",
             Location(str(root)),
         )
-    return load_qapi(root, version=found), found
+    return load_qapi(root, version=found, include_root=include_root), found
 
 
 def _tree_version(root: Path) -> QemuVersion | None:

@@ -82,6 +82,8 @@ def decode(text: str) -> tuple[object, str | None]:
     (None, 'not a JSON object (a QMP message is an object)')
     >>> decode('{"a": }')[1]
     'not valid JSON: Expecting value at column 7'
+    >>> print(decode('{"execute": "a", "execute": "b"}')[1])
+    duplicate key 'execute' (QEMU refuses the message: "JSON parse error, duplicate key")
     """
     try:
         value = json.loads(text) if _BIG_INT.search(text) else orjson.loads(text)
@@ -95,4 +97,52 @@ def decode(text: str) -> tuple[object, str | None]:
         return None, "not valid JSON"
     if not isinstance(value, dict):
         return None, "not a JSON object (a QMP message is an object)"
+    if text.count(":") > _count_members(value):
+        # More colons than members: colons inside strings, or a key given twice
+        # (which the parsers above keep silently; QEMU refuses the message).
+        duplicate = _duplicate_key(text)
+        if duplicate is not None:
+            return None, (
+                f"duplicate key '{duplicate}' (QEMU refuses the message: "
+                '"JSON parse error, duplicate key")'
+            )
     return value, None
+
+
+def _count_members(value: object) -> int:
+    count = 0
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            count += len(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return count
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Duplicate(key)
+            seen.add(key)
+    return result
+
+
+def _duplicate_key(text: str) -> str | None:
+    """The first key given twice in one object of *text* (valid JSON), if any."""
+    try:
+        json.loads(text, object_pairs_hook=_no_duplicates)
+    except _Duplicate as exc:
+        return str(exc.args[0])
+    except (ValueError, RecursionError):
+        return None
+    return None

@@ -144,9 +144,14 @@ class QapiSource:
     files: tuple[str, ...]  # every file read, in order
 
 
-def parse_qapi(path: Path | str, dialect: Dialect | None = None) -> QapiSource:
+def parse_qapi(
+    path: Path | str, dialect: Dialect | None = None, include_root: Path | str | None = None
+) -> QapiSource:
     """Read the schema whose root file is *path*, with all it includes.
 
+    Includes must resolve (symbolic links followed) inside *include_root*,
+    which defaults to the root file's directory: a schema from a patch cannot
+    make qmpcontract read, and quote, a file elsewhere such as ``/etc/passwd``.
     *dialect* defaults to the one :func:`detect_dialect` finds in the root file.
     Documentation comments are parsed except in QEMU 1.x schemas (whose
     comments followed no rules), strictly in the current dialect only.
@@ -158,6 +163,9 @@ def parse_qapi(path: Path | str, dialect: Dialect | None = None) -> QapiSource:
     root = os.fspath(path)
     text = _read(root, None)
     state = _State(dialect or detect_dialect(text))
+    state.include_root = os.path.realpath(
+        include_root if include_root is not None else os.path.dirname(root) or "."
+    )
     _FileParser(root, text, None, state).parse()
     return QapiSource(
         root,
@@ -190,6 +198,7 @@ class _State:
     docs: list[QapiDoc] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)  # absolute paths of files read
+    include_root: str = ""  # real path of the directory includes must stay in
 
 
 class _FileParser(Lexer):
@@ -248,6 +257,13 @@ class _FileParser(Lexer):
         if not isinstance(include, str):
             raise QapiError("value of 'include' must be a string", info)
         fname = os.path.join(os.path.dirname(self.fname), include)
+        inside = self.state.include_root
+        if os.path.commonpath([os.path.realpath(fname), inside]) != inside:
+            raise QapiError(
+                f"include file '{include}' is outside {inside}; not read "
+                "(give the directory that holds every file of the schema)",
+                info,
+            )
         self.state.expressions.append(QapiExpression({"include": fname}, info))
         absolute = os.path.abspath(fname)
         outer: SourceInfo | None = info

@@ -19,6 +19,11 @@ _SIMPLE_STRING = re.compile(r"'([\x20-\x26\x28-\x5b\x5d-\x7e]*)'")
 _STRAY = re.compile(r"[^\[\]{}:,\s']+")
 
 
+# Real schemas nest a few levels; QEMU's own (recursive) parser would hit
+# Python's recursion limit near 1000, we stop with a located error well before.
+MAX_NESTING = 100
+
+
 class Lexer:
     """The tokens of one file, and the JSON values they make.
 
@@ -38,6 +43,7 @@ class Lexer:
         self.pos = 0
         self.tok: str | None = None
         self.val: object = None
+        self._depth = 0  # of the value being parsed
 
     def info(self, line: int | None = None) -> SourceInfo:
         """The place of *line* (default: the current line) of this file."""
@@ -122,12 +128,18 @@ class Lexer:
     def value(self, after: str = "") -> object:
         """The JSON value starting at the current token; then the token after it."""
         tok = self.tok
+        if tok in ("{", "[") and self._depth >= MAX_NESTING:
+            raise self.error(f"nesting deeper than {MAX_NESTING} levels")
         if tok == "{":
             self.accept()
+            self._depth += 1
             result: object = self._members(after)
+            self._depth -= 1
         elif tok == "[":
             self.accept()
+            self._depth += 1
             result = self._values(after)
+            self._depth -= 1
         elif tok is not None and tok in "'tf":
             result = self.val
             self.accept(after)
