@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -40,6 +41,7 @@ class Case:
     build: Callable[[Path], list[str]]  # writes the input under the directory; returns argv
     codes: frozenset[int]
     says: str  # a substring of the output (stdout and stderr)
+    messages: int | None = None  # for transcripts: every message of the input, counted by hand
 
 
 def _file(name: str, data: bytes) -> Callable[[Path], Path]:
@@ -115,18 +117,27 @@ ESCAPING_PATCH = b"""--- a/../../secret/secret.txt
 CASES = [
     # -- transcripts ---------------------------------------------------------------------
     Case("empty", _check("empty.txt", b""), frozenset({2}), "empty.txt: cannot tell"),
+    Case(
+        "truncated-inside-a-message",
+        _check("cut.txt", (GREETING + CAPS + '{"execute": "query-st').encode()),
+        frozenset({0}),
+        "cut.txt:4: MAY [qmpcontract/truncated]",
+        4,
+    ),
     Case("blank", _check("blank.txt", b" \n\n\t\n"), frozenset({2}), "blank.txt: cannot tell"),
     Case(
         "nul-and-bad-utf8",
         _check("nul.txt", GREETING.encode() + b'{"execute": "\xff\x00"}\x00\n'),
         frozenset({1}),
         "nul.txt:2",
+        3,
     ),
     Case(
         "nesting-100000",
         _check("deep.txt", GREETING.encode() + b'{"x": ' + DEEP + b"}\n"),
         frozenset({1}),
         "deep.txt:2",
+        2,
     ),
     Case(
         "integer-beyond-64-bits",
@@ -142,6 +153,7 @@ CASES = [
         ),
         frozenset({0}),
         "5 messages",
+        5,
     ),
     Case(
         "duplicate-keys",
@@ -153,18 +165,21 @@ CASES = [
         ),
         frozenset({1}),
         "duplicate key 'execute'",
+        4,
     ),
     Case(
         "non-object-messages",
         _check("arrays.txt", (GREETING + '[1]\n"text"\n42\nnull\n').encode()),
         frozenset({1}),
         "arrays.txt:2",
+        5,
     ),
     Case(
         "garbage-between",
         _check("garbage.txt", (GREETING + "@@ ### $$\n" + CAPS).encode()),
         frozenset({1}),
         "garbage.txt:2",
+        6,
     ),
     Case(
         "socat-header-inside-a-message",
@@ -197,6 +212,7 @@ CASES = [
         ),
         frozenset({0, 1}),
         "odd.replies",
+        3,
     ),
     Case(
         "recording-junk-lines",
@@ -207,6 +223,7 @@ CASES = [
         ),
         frozenset({1}),
         "junk.jsonl:2",
+        4,
     ),
     # -- contracts ------------------------------------------------------------------------
     Case(
@@ -348,6 +365,10 @@ def test_hostile_input(case: Case, tmp_path: Path) -> None:
     facts = json.loads(report.read_text())
     assert facts["code"] in case.codes, output[-3000:]
     assert case.says in output, output[-3000:]
+    if case.messages is not None:
+        # Accounting: the summary counts every message of the input, parsed or not.
+        summary = re.search(r": (\d+) messages? \(", output)
+        assert summary is not None and int(summary[1]) == case.messages, output[-3000:]
     assert facts["network"] == []
     opened = set(facts["opened"])
     assert str(secret.resolve()) not in opened
