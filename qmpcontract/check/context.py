@@ -1,6 +1,7 @@
 """What a rule implementation sees: its rule, its contract, and helpers.
 
-One :class:`RuleContext` is made per (contract rule, transcript).  It gives the
+One :class:`RuleContext` is made per (contract rule, transcript), and what it
+works out (parameters, the elements a rule applies to) is worked out once.  It gives the
 rule its parameters, the contract's elements it applies to, the compiled
 validators for the transcript's QEMU version, and :meth:`RuleContext.finding`,
 which fills in the rule id, level and contract reference so that a rule only
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from qmpcontract.check.validators import Validators
@@ -33,30 +35,54 @@ class RuleContext:
     version: QemuVersion | None
     validators: Validators
     info: TranscriptInfo
+    _properties: dict[str, Mapping[str, object]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def params(self) -> dict[str, Any]:
         """The rule's check parameters as plain JSON."""
         value = thaw(self.rule.check.params) if self.rule.check else {}
         return value if isinstance(value, dict) else {}
 
-    def commands(self) -> Mapping[str, Command]:
-        """The contract's commands this rule applies to (``params.commands`` if given)."""
+    @cached_property
+    def _commands(self) -> Mapping[str, Command]:
         only = self.params.get("commands")
         return {c.name: c for c in self.contract.commands if only is None or c.name in only}
 
-    def events(self) -> Mapping[str, Event]:
-        """The contract's events this rule applies to (``params.events`` if given)."""
+    def commands(self) -> Mapping[str, Command]:
+        """The contract's commands this rule applies to (``params.commands`` if given)."""
+        return self._commands
+
+    @cached_property
+    def _events(self) -> Mapping[str, Event]:
         only = self.params.get("events")
         return {e.name: e for e in self.contract.events if only is None or e.name in only}
 
-    def error_classes(self) -> Mapping[str, ErrorClass]:
-        """Every spelling of every error class of the applied contracts."""
+    def events(self) -> Mapping[str, Event]:
+        """The contract's events this rule applies to (``params.events`` if given)."""
+        return self._events
+
+    @cached_property
+    def _error_classes(self) -> Mapping[str, ErrorClass]:
         found: dict[str, ErrorClass] = {}
         for contract in self.contracts:
             for error in contract.errors:
                 for spelling in error.spellings():
                     found.setdefault(spelling, error)
+        return found
+
+    def error_classes(self) -> Mapping[str, ErrorClass]:
+        """Every spelling of every error class of the applied contracts."""
+        return self._error_classes
+
+    def argument_properties(self, command: Command) -> Mapping[str, object]:
+        """The ``properties`` of *command*'s argument schema, as plain JSON."""
+        found = self._properties.get(command.name)
+        if found is None:
+            schema = thaw(command.arguments)
+            properties = schema.get("properties") if isinstance(schema, dict) else None
+            found = self._properties[command.name] = (
+                properties if isinstance(properties, dict) else {}
+            )
         return found
 
     def finding(

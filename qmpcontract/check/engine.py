@@ -13,9 +13,10 @@ finding.
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from qmpcontract.check.context import RuleContext
@@ -26,6 +27,7 @@ from qmpcontract.check.registry import (
     TRUNCATED,
     UNKNOWN_MESSAGE,
     BuiltinRule,
+    Implementation,
     load_implementations,
 )
 from qmpcontract.check.validators import Validators
@@ -39,10 +41,12 @@ from qmpcontract.model.transcript import (
     Session,
     TranscriptInfo,
     build_sessions,
+    iter_sessions,
     qemu_version_of,
+    version_shown,
 )
 from qmpcontract.model.versions import QemuVersion, SemVer
-from qmpcontract.read.messages import RawMessage, TranscriptItem
+from qmpcontract.read.messages import RawMessage, SessionBoundary, TranscriptItem
 
 ExtraContracts = Callable[[Sequence[Session], QemuVersion | None], Sequence[Contract]]
 
@@ -160,73 +164,144 @@ def _builtin_findings(session: Session, options: CheckOptions) -> list[Finding]:
     return found
 
 
+LOOKAHEAD = 10_000  # messages read ahead for the QEMU version and the transcript's schema
+
+
+def _looks_like_schema(value: object) -> bool:
+    reply = value.get("return") if isinstance(value, dict) else None
+    return (
+        isinstance(reply, list)
+        and bool(reply)
+        and isinstance(reply[0], dict)
+        and ("meta-type" in reply[0])
+    )
+
+
+def _lookahead(
+    items: Iterator[TranscriptItem], options: CheckOptions, info: TranscriptInfo
+) -> tuple[list[TranscriptItem], QemuVersion | None, list[Contract]]:
+    """Read ahead until the QEMU version (and the transcript's own schema) are known.
+
+    Reading stops at the first greeting or ``query-version`` reply when the
+    version is all that is needed, after a ``query-qmp-schema`` reply when the
+    transcript's schema is wanted too, and after :data:`LOOKAHEAD` messages in
+    any case; what was read is checked like the rest.
+    """
+    buffer: list[TranscriptItem] = []
+    want_version = options.qemu_version is None
+    want_schema = options.extra is not None
+    seen = 0
+    for item in items:
+        buffer.append(item)
+        if isinstance(item, SessionBoundary) or item.value is None:
+            continue
+        seen += 1
+        value = item.value
+        if want_version and version_shown(value):
+            want_version = False
+        if want_schema and _looks_like_schema(value):
+            want_schema = False
+        if not (want_version or want_schema) or seen >= LOOKAHEAD:
+            break
+    sessions = build_sessions(buffer, pair_by_position=info.pair_by_position)
+    version = options.qemu_version or qemu_version_of(sessions)
+    extra = list(options.extra(sessions, version)) if options.extra is not None else []
+    return buffer, version, extra
+
+
 def check_items(
     items: Iterable[TranscriptItem],
     info: TranscriptInfo,
     contracts: ContractSet,
     options: CheckOptions | None = None,
 ) -> CheckResult:
-    """Check one transcript against a contract set."""
+    """Check one transcript against a contract set, one session at a time.
+
+    Only the sessions still open are held in memory; the QEMU version and the
+    transcript's own schema are found by reading ahead (see :func:`_lookahead`).
+    """
     options = options or CheckOptions()
     implementations = load_implementations()
-    sessions = build_sessions(items, pair_by_position=info.pair_by_position)
-    version = options.qemu_version or qemu_version_of(sessions)
+    stream = iter(items)
+    buffer, version, extra = _lookahead(stream, options, info)
     applied = select_contracts(contracts, version, options.pinned)
-    extra = list(options.extra(sessions, version)) if options.extra is not None else []
     applied.extend(extra)
     validators = Validators([*contracts, *extra], version)
-    findings: list[Finding] = []
+    runs: list[tuple[RuleContext, Implementation]] = []
     ran: set[str] = {r.id for r in BUILTIN_RULES if rule_selected(r.id, options)}
-    for session in sessions:
+    for contract in applied:
+        for rule in contract.rules:
+            check = rule.check
+            if check is None or CHECK_KINDS[check.kind].scope is not Scope.TRANSCRIPT:
+                continue
+            implementation = implementations.get(check.kind)
+            if implementation is None or not rule_selected(rule.id, options):
+                continue
+            runs.append(
+                (RuleContext(contract, rule, applied, version, validators, info), implementation)
+            )
+            ran.add(rule.id)
+    findings: list[Finding] = []
+    counts = _Counts()
+    for session in iter_sessions(
+        itertools.chain(buffer, stream), pair_by_position=info.pair_by_position
+    ):
+        counts.add(session)
         findings.extend(_builtin_findings(session, options))
-        for contract in applied:
-            for rule in contract.rules:
-                check = rule.check
-                if check is None or CHECK_KINDS[check.kind].scope is not Scope.TRANSCRIPT:
-                    continue
-                implementation = implementations.get(check.kind)
-                if implementation is None or not rule_selected(rule.id, options):
-                    continue
-                ctx = RuleContext(contract, rule, applied, version, validators, info)
-                ran.add(rule.id)
-                try:
-                    findings.extend(
-                        f for f in implementation(ctx, session) if rule_selected(f.rule_id, options)
-                    )
-                except Exception as exc:  # a crashing rule is a finding, not a crashed run
-                    where = traceback.extract_tb(exc.__traceback__)[-1]
-                    findings.append(
-                        _builtin(
-                            RULE_CRASHED,
-                            f"rule '{rule.id}' ({check.kind}) failed: {type(exc).__name__}: "
-                            f"{_shorten(str(exc))} "
-                            f"at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}",
-                            Location(info.name),
-                        )
-                    )
+        for ctx, implementation in runs:
+            findings.extend(_run(ctx, implementation, session, options))
     unique = {f.dedup_key(): f for f in findings}
     ordered = tuple(sorted(unique.values(), key=Finding.sort_key))
     refs = tuple(c.ref for c in applied)
-    return CheckResult(info, ordered, _summary(sessions), version, refs, tuple(sorted(ran)))
+    return CheckResult(info, ordered, counts.summary(), version, refs, tuple(sorted(ran)))
 
 
-def _summary(sessions: Sequence[Session]) -> Summary:
-    kinds: Counter[str] = Counter()
-    directions: Counter[str] = Counter()
-    exchanges = unanswered = 0
-    for session in sessions:
+def _run(
+    ctx: RuleContext, implementation: Implementation, session: Session, options: CheckOptions
+) -> list[Finding]:
+    """The findings of one rule on one session; a rule that raises is a finding itself."""
+    try:
+        return [f for f in implementation(ctx, session) if rule_selected(f.rule_id, options)]
+    except Exception as exc:  # a crashing rule is a finding, not a crashed run
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        check = ctx.rule.check
+        kind = check.kind if check is not None else "?"
+        return [
+            _builtin(
+                RULE_CRASHED,
+                f"rule '{ctx.rule.id}' ({kind}) failed: {type(exc).__name__}: "
+                f"{_shorten(str(exc))} "
+                f"at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}",
+                Location(ctx.info.name),
+            )
+        ]
+
+
+class _Counts:
+    """The summary's counts, added up session by session."""
+
+    def __init__(self) -> None:
+        self.kinds: Counter[str] = Counter()
+        self.directions: Counter[str] = Counter()
+        self.sessions = self.truncated = self.exchanges = self.unanswered = 0
+
+    def add(self, session: Session) -> None:
         for message in session.messages:
-            kinds[message.kind.value] += 1
+            self.kinds[message.kind.value] += 1
             raw: RawMessage = message.raw
-            directions[raw.direction.value if raw.direction else "unknown"] += 1
-        exchanges += len(session.exchanges)
-        unanswered += sum(1 for e in session.exchanges if e.response is None)
-    return Summary(
-        messages=sum(kinds.values()),
-        by_kind=dict(sorted(kinds.items())),
-        by_direction=dict(sorted(directions.items())),
-        sessions=len(sessions),
-        truncated_sessions=sum(1 for s in sessions if s.truncated),
-        exchanges=exchanges,
-        unanswered=unanswered,
-    )
+            self.directions[raw.direction.value if raw.direction else "unknown"] += 1
+        self.sessions += 1
+        self.truncated += session.truncated
+        self.exchanges += len(session.exchanges)
+        self.unanswered += sum(1 for e in session.exchanges if e.response is None)
+
+    def summary(self) -> Summary:
+        return Summary(
+            messages=sum(self.kinds.values()),
+            by_kind=dict(sorted(self.kinds.items())),
+            by_direction=dict(sorted(self.directions.items())),
+            sessions=self.sessions,
+            truncated_sessions=self.truncated,
+            exchanges=self.exchanges,
+            unanswered=self.unanswered,
+        )

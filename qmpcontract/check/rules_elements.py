@@ -14,7 +14,6 @@ from qmpcontract.check.validators import explain, first_error, member_available
 from qmpcontract.location import join_pointer
 from qmpcontract.model.contract import Command, ElementStatus, Lifecycle
 from qmpcontract.model.findings import Finding
-from qmpcontract.model.frozen_json import thaw
 from qmpcontract.model.transcript import Exchange, Kind, Message, Session
 
 NEGOTIATION = "qmp_capabilities"
@@ -166,19 +165,13 @@ def deprecated_use(ctx: RuleContext, session: Session) -> Iterator[Finding]:
         yield from _deprecated_arguments(ctx, request, command)
 
 
-def _properties(command: Command) -> Mapping[str, object]:
-    schema = thaw(command.arguments)
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    return properties if isinstance(properties, dict) else {}
-
-
 def _deprecated_arguments(
     ctx: RuleContext, request: Message, command: Command
 ) -> Iterator[Finding]:
     arguments = request.body.get("arguments")
     if not isinstance(arguments, Mapping):
         return
-    for name, schema in _properties(command).items():
+    for name, schema in ctx.argument_properties(command).items():
         annotation = schema.get("x-qmp") if isinstance(schema, dict) else None
         deprecated = isinstance(annotation, dict) and annotation.get("status") == "deprecated"
         if name in arguments and deprecated:
@@ -227,7 +220,7 @@ def version_window(ctx: RuleContext, session: Session) -> Iterator[Finding]:
                 element=command.pointer,
             )
         arguments = exchange.request.body.get("arguments")
-        for name, schema in _properties(command).items():
+        for name, schema in ctx.argument_properties(command).items():
             annotation = schema.get("x-qmp") if isinstance(schema, dict) else None
             given = isinstance(arguments, Mapping) and name in arguments
             if given and not member_available(annotation, version):

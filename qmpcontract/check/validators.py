@@ -5,17 +5,21 @@ A contract describes an API across releases: a member added in 2.12 is marked
 violation, so before compiling, every schema of the contract set is adapted to
 the transcript's QEMU version: members introduced later (or only declared, or
 already removed) are no longer required.  Validators are compiled once per
-(contract, schema, version) and cached for the whole run.
+(contract, schema, version) and cached for the whole run: a fast closure
+(:mod:`qmpcontract.check.fastschema`) says whether a message is valid, and
+``jsonschema`` explains only the messages that are not.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from qmpcontract.fastschema import Check, Compiler, Unsupported
 from qmpcontract.location import join_pointer
 from qmpcontract.model.contract import Contract
 from qmpcontract.model.schema_registry import contract_uri, registry_of, schema_document
@@ -82,29 +86,50 @@ def _adapt_node(node: Mapping[str, object], version: QemuVersion) -> None:
         required[:] = [name for name in required if name not in absent]
 
 
+@dataclass(frozen=True)
+class SchemaValidator:
+    """One compiled schema: a fast yes/no, and ``jsonschema`` to explain a no."""
+
+    validator: Draft202012Validator
+    fast: Check | None  # None where the schema uses a keyword fastschema lacks
+
+    def is_valid(self, instance: object) -> bool:
+        """True if *instance* is valid."""
+        if self.fast is not None:
+            return self.fast(instance)
+        return bool(self.validator.is_valid(instance))
+
+
 class Validators:
     """Validators for the schemas of one contract set, at one producer version."""
 
     def __init__(self, contracts: Sequence[Contract], version: QemuVersion | None) -> None:
         self.version = version
         documents = [(contract_uri(c), adapt(schema_document(c), version)) for c in contracts]
-        self._registry = registry_of(documents)
-        self._cache: dict[tuple[str, str], Draft202012Validator] = {}
+        self.registry = registry_of(documents)
+        self._compiler = Compiler(self.registry)
+        self._cache: dict[tuple[str, str], SchemaValidator] = {}
 
-    def for_pointer(self, contract: Contract, pointer: str) -> Draft202012Validator:
+    def for_pointer(self, contract: Contract, pointer: str) -> SchemaValidator:
         """The validator of the schema at *pointer* in *contract* (compiled once)."""
         key = (contract.ref, pointer)
         validator = self._cache.get(key)
         if validator is None:
-            schema = {"$ref": contract_uri(contract) + "#" + pointer}
-            validator = Draft202012Validator(schema, registry=self._registry)
-            self._cache[key] = validator
+            uri = contract_uri(contract) + "#" + pointer
+            try:
+                fast: Check | None = self._compiler.compile_uri(uri)
+            except Unsupported:
+                fast = None
+            full = Draft202012Validator({"$ref": uri}, registry=self.registry)
+            validator = self._cache[key] = SchemaValidator(full, fast)
         return validator
 
 
-def first_error(validator: Draft202012Validator, instance: object) -> ValidationError | None:
+def first_error(validator: SchemaValidator, instance: object) -> ValidationError | None:
     """The most relevant validation error, or None if *instance* is valid."""
-    error: ValidationError | None = best_match(validator.iter_errors(instance))
+    if validator.is_valid(instance):
+        return None
+    error: ValidationError | None = best_match(validator.validator.iter_errors(instance))
     return error
 
 

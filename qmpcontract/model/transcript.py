@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from qmpcontract.model.versions import QemuVersion
@@ -34,6 +35,8 @@ from qmpcontract.read.messages import (
     SessionBoundary,
     TranscriptItem,
 )
+
+_PLAIN = re.compile(r"[A-Za-z0-9 _.:/+=@#%-]*")  # strings json.dumps writes unchanged
 
 
 class Kind(enum.StrEnum):
@@ -70,15 +73,37 @@ def classify(raw: RawMessage) -> Kind:
 
 def id_key(value: object) -> str:
     """A key equal for equal JSON values of the same type (1 and 1.0 differ)."""
+    if isinstance(value, str):
+        return '"' + value + '"' if _PLAIN.fullmatch(value) else json.dumps(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+_EMPTY: Mapping[str, object] = {}
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A classified message."""
+    """A classified message; what rules ask of it is worked out once, here."""
 
     raw: RawMessage
     kind: Kind
+    body: Mapping[str, object]  # the message object (empty for an invalid message)
+    name: str | None  # the command name of a request, or the event name of an event
+    id_key: str | None  # the typed key of the ``id``, or None without one
+
+    @classmethod
+    def of(cls, raw: RawMessage, kind: Kind | None = None) -> Message:
+        """The classified message of *raw* (classified here unless *kind* is given)."""
+        value = raw.value
+        body = value if isinstance(value, dict) else _EMPTY
+        name = None
+        for key in ("execute", "exec-oob", "event"):
+            candidate = body.get(key)
+            if isinstance(candidate, str):
+                name = candidate
+                break
+        key_of = id_key(body["id"]) if "id" in body else None
+        return cls(raw, classify(raw) if kind is None else kind, body, name, key_of)
 
     @property
     def index(self) -> int:
@@ -86,29 +111,9 @@ class Message:
         return self.raw.index
 
     @property
-    def body(self) -> Mapping[str, object]:
-        """The message object (empty for an invalid message)."""
-        value = self.raw.value
-        return value if isinstance(value, Mapping) else {}
-
-    @property
     def has_id(self) -> bool:
         """True if the message has an ``id`` member."""
-        return "id" in self.body
-
-    @property
-    def id_key(self) -> str | None:
-        """The typed key of the ``id``, or None without one."""
-        return id_key(self.body["id"]) if "id" in self.body else None
-
-    @property
-    def name(self) -> str | None:
-        """The command name of a request, or the event name of an event."""
-        body = self.body
-        for key in ("execute", "exec-oob", "event"):
-            if isinstance(body.get(key), str):
-                return str(body[key])
-        return None
+        return self.id_key is not None
 
     @property
     def oob(self) -> bool:
@@ -216,30 +221,77 @@ class _Pairing:
             self.session.unsolicited.append(message)
 
 
+class SessionBuilder:
+    """Groups a stream of transcript items into sessions, handing each one over when done.
+
+    A session is done when its connection closed (or was cut short) and
+    *settle* more items have been read since, or when the input ends: a
+    reader may hand over a connection's last items just after its boundary.
+    So only the sessions still open are held in memory, never the transcript.
+    """
+
+    def __init__(self, *, pair_by_position: bool = False, settle: int = 1000) -> None:
+        self._by_position = pair_by_position
+        self._settle = settle
+        self._open: dict[int, tuple[Session, _Pairing]] = {}
+        self._closing: dict[int, int] = {}  # session number -> item count when it ended
+        self._count = 0
+
+    def feed(self, item: TranscriptItem) -> list[Session]:
+        """Take one item; return the sessions that are now done (usually none)."""
+        self._count += 1
+        entry = self._open.get(item.session)
+        if entry is None:
+            session = Session(item.session)
+            entry = self._open[item.session] = (session, _Pairing(session, self._by_position))
+        session, pairing = entry
+        if isinstance(item, SessionBoundary):
+            session.boundaries.append(item)
+            if item.kind is not BoundaryKind.OPEN:
+                self._closing[item.session] = self._count
+        else:
+            self._closing.pop(item.session, None)
+            message = Message.of(item)
+            session.messages.append(message)
+            if message.kind is Kind.REQUEST or (
+                message.kind is Kind.INVALID and item.direction is Direction.CLIENT
+            ):
+                pairing.request(message)
+            elif message.kind in (Kind.SUCCESS, Kind.ERROR):
+                pairing.response(message)
+        if not self._closing:
+            return []
+        settled = [n for n, at in self._closing.items() if self._count - at >= self._settle]
+        for number in settled:
+            del self._closing[number]
+        return [self._open.pop(n)[0] for n in sorted(settled)]
+
+    def finish(self) -> list[Session]:
+        """The sessions not handed over yet, in session order (the input ended)."""
+        done = [self._open[n][0] for n in sorted(self._open)]
+        self._open.clear()
+        self._closing.clear()
+        return done
+
+
+def iter_sessions(
+    items: Iterable[TranscriptItem], *, pair_by_position: bool = False
+) -> Iterator[Session]:
+    """The sessions of *items*, each as soon as it is done (see :class:`SessionBuilder`)."""
+    builder = SessionBuilder(pair_by_position=pair_by_position)
+    for item in items:
+        yield from builder.feed(item)
+    yield from builder.finish()
+
+
 def build_sessions(
     items: Iterable[TranscriptItem], *, pair_by_position: bool = False
 ) -> list[Session]:
     """Group transcript items into sessions of classified, paired messages."""
-    sessions: dict[int, Session] = {}
-    pairings: dict[int, _Pairing] = {}
+    builder = SessionBuilder(pair_by_position=pair_by_position, settle=1 << 62)
     for item in items:
-        session = sessions.get(item.session)
-        if session is None:
-            session = sessions[item.session] = Session(item.session)
-            pairings[item.session] = _Pairing(session, pair_by_position)
-        if isinstance(item, SessionBoundary):
-            session.boundaries.append(item)
-            continue
-        message = Message(item, classify(item))
-        session.messages.append(message)
-        pairing = pairings[item.session]
-        if message.kind is Kind.REQUEST or (
-            message.kind is Kind.INVALID and item.direction is Direction.CLIENT
-        ):
-            pairing.request(message)
-        elif message.kind in (Kind.SUCCESS, Kind.ERROR):
-            pairing.response(message)
-    return [sessions[n] for n in sorted(sessions)]
+        builder.feed(item)
+    return builder.finish()
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +321,16 @@ def qemu_version_of(sessions: Sequence[Session]) -> QemuVersion | None:
                 if found is not None:
                     return found
     return None
+
+
+def version_shown(value: object) -> bool:
+    """True if a message shows a QEMU version (a greeting, or a ``query-version`` reply)."""
+    if not isinstance(value, dict):
+        return False
+    qmp = value.get("QMP")
+    if isinstance(qmp, dict):
+        return _triple(qmp.get("version")) is not None
+    return _triple(value.get("return")) is not None
 
 
 def _triple(version: object) -> QemuVersion | None:

@@ -97,9 +97,9 @@ def decode(text: str) -> tuple[object, str | None]:
         return None, "not valid JSON"
     if not isinstance(value, dict):
         return None, "not a JSON object (a QMP message is an object)"
-    if text.count(":") > _count_members(value):
-        # More colons than members: colons inside strings, or a key given twice
-        # (which the parsers above keep silently; QEMU refuses the message).
+    if text.count(":") > _member_colons(text, value):
+        # More colons than the parsed value accounts for: a key was given twice (the
+        # parsers above keep the last silently; QEMU refuses the message).
         duplicate = _duplicate_key(text)
         if duplicate is not None:
             return None, (
@@ -107,6 +107,21 @@ def decode(text: str) -> tuple[object, str | None]:
                 '"JSON parse error, duplicate key")'
             )
     return value, None
+
+
+def _member_colons(text: str, value: object) -> int:
+    """The colons of *text* its parsed *value* accounts for.
+
+    Re-serialised, the value has one colon per member plus those inside its
+    strings; the text has as many unless a member was dropped (a duplicate
+    key) or a colon is escaped (backslash u003a), where members are counted exactly.
+    """
+    if "\\u003" in text:  # JSON escapes are written with a lowercase u
+        return _count_members(value)
+    try:
+        return orjson.dumps(value).count(b":")
+    except TypeError:  # integers beyond 64 bits
+        return _count_members(value)
 
 
 def _count_members(value: object) -> int:

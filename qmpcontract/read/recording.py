@@ -21,8 +21,11 @@ from functools import cache
 from importlib import resources
 from typing import Any, BinaryIO
 
+import orjson
 from jsonschema import Draft202012Validator
+from referencing import Registry
 
+from qmpcontract.fastschema import Check, Compiler, Unsupported
 from qmpcontract.location import Location
 from qmpcontract.read.lines import bounded_lines
 from qmpcontract.read.messages import (
@@ -55,6 +58,14 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(record_schema())
 
 
+@cache
+def _fast() -> Check | None:
+    try:
+        return Compiler(Registry()).compile(record_schema())
+    except Unsupported:  # pragma: no cover - the record schema uses no such keyword
+        return None
+
+
 def sniff(head: bytes) -> bool:
     """True if *head* starts like a recording (its header record)."""
     first = head.lstrip().split(b"\n", 1)[0]
@@ -62,6 +73,9 @@ def sniff(head: bytes) -> bool:
 
 
 def _record_error(record: object) -> str | None:
+    fast = _fast()
+    if fast is not None and fast(record):
+        return None
     errors = list(_validator().iter_errors(record))
     if not errors:
         return None
@@ -99,7 +113,10 @@ def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
         record: Any = None
         try:
             if error is None:
-                record = json.loads(line)
+                try:
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    record = json.loads(line)  # integers beyond 64 bits, or the reason
                 error = _record_error(record)
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             cut = not line.endswith(b"\n")

@@ -1,0 +1,397 @@
+"""JSON Schema (Draft 2020-12) compiled to Python closures that only say valid or not.
+
+``jsonschema`` builds a validation error tree for every instance, which costs
+about 150 times parsing the message.  The checker only needs to know whether a
+message is valid; for the rare one that is not, ``jsonschema`` explains why.
+:func:`compile_schema` turns a schema into one closure per schema node, with
+``$ref`` resolved once at compile time through the same :mod:`referencing`
+registry, so validating a message is a walk of the message, not of the schema.
+
+The closures decide exactly what ``Draft202012Validator`` (without a format
+checker) decides, keyword by keyword; ``tests/test_fastschema.py`` compares the
+two on every schema of the shipped contracts and of real QEMU schemas, with
+generated valid and broken instances.  A keyword this module does not
+implement (``$dynamicRef``, ``uniqueItems``, ``contains``, ...) raises
+:class:`Unsupported` at compile time, and the caller keeps ``jsonschema``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from referencing import Registry
+from referencing._core import Resolver
+
+from qmpcontract.fastschema.annotate import Annotations, discriminated, tagged
+
+Check = Callable[[Any], bool]
+
+IMPLEMENTED = frozenset(
+    {
+        "$ref", "additionalProperties", "allOf", "anyOf", "const", "dependentRequired",
+        "else", "enum", "exclusiveMaximum", "exclusiveMinimum", "format", "if", "items",
+        "maxItems", "maxLength", "maxProperties", "maximum", "minItems", "minLength",
+        "minProperties", "minimum", "not", "oneOf", "pattern", "patternProperties",
+        "prefixItems", "properties", "propertyNames", "required", "then", "type",
+        "unevaluatedProperties",
+    }
+)  # fmt: skip
+# Keywords jsonschema acts on that are not implemented here ("format" is an annotation
+# without a format checker, as the checker uses it).
+UNSUPPORTED = frozenset(Draft202012Validator.VALIDATORS) - IMPLEMENTED
+
+
+class Unsupported(Exception):
+    """The schema uses a keyword the compiler does not implement."""
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _is_integer(x: object) -> bool:
+    if isinstance(x, bool):
+        return False
+    return isinstance(x, int) or (isinstance(x, float) and x.is_integer())
+
+
+TYPES: dict[str, Check] = {
+    "object": lambda x: isinstance(x, dict),
+    "array": lambda x: isinstance(x, list),
+    "string": lambda x: isinstance(x, str),
+    "integer": _is_integer,
+    "number": _is_number,
+    "boolean": lambda x: isinstance(x, bool),
+    "null": lambda x: x is None,
+}
+
+
+def json_equal(one: object, two: object) -> bool:
+    """JSON equality: ``true`` is not ``1``, ``1`` is ``1.0`` (as jsonschema decides)."""
+    if one is two:
+        return True
+    if isinstance(one, str) or isinstance(two, str):
+        return one == two
+    if isinstance(one, list) and isinstance(two, list):
+        return len(one) == len(two) and all(json_equal(a, b) for a, b in zip(one, two, strict=True))
+    if isinstance(one, dict) and isinstance(two, dict):
+        return one.keys() == two.keys() and all(json_equal(one[k], two[k]) for k in one)
+    if isinstance(one, bool) != isinstance(two, bool):
+        return False
+    return bool(one == two)
+
+
+def _all(checks: Sequence[Check]) -> Check:
+    if not checks:
+        return lambda x: True
+    if len(checks) == 1:
+        return checks[0]
+
+    def check(x: Any) -> bool:
+        for each in checks:  # noqa: SIM110 - a loop is faster than all() over a generator
+            if not each(x):
+                return False
+        return True
+
+    return check
+
+
+def _tagged(schemas: Sequence[object], subs: list[Check], generic: Check) -> Check:
+    """anyOf/oneOf of branches tagged by a constant member: test only the tag's branch."""
+    found = tagged(schemas)
+    if found is None:
+        return generic
+    member, table = found
+    branches = {value: [subs[i] for i in indexes] for value, indexes in table.items()}
+
+    def check(x: Any) -> bool:
+        if not isinstance(x, dict):
+            return generic(x)
+        value = x.get(member)
+        candidates = branches.get(value) if isinstance(value, str) else None
+        if candidates is None:
+            return False  # every branch requires another value of the tag
+        if len(candidates) == 1:
+            return candidates[0](x)
+        return generic(x)
+
+    return check
+
+
+def _fuse(node: Mapping[str, Any], checks: list[Check]) -> Check:
+    """One closure for the commonest node, an object type with object keywords."""
+    if node.get("type") == "object" and len(checks) == 2 and "$ref" not in node:
+        rest = checks[1]
+        inner = getattr(rest, "object_inner", None)
+        if inner is not None:
+            return lambda x: isinstance(x, dict) and inner(x)
+    return _all(checks)
+
+
+def _only(test: Check, check: Check) -> Check:
+    """*check* applied only to instances passing *test* (others are valid)."""
+    return lambda x: not test(x) or check(x)
+
+
+class Compiler:
+    """Compiles schemas of one registry; each schema node once."""
+
+    def __init__(self, registry: Registry[Any]) -> None:
+        self._registry = registry
+        self._done: dict[int, Check] = {}
+        self._keep: list[object] = []  # nodes must outlive the ids they are cached by
+        self.annotations = Annotations(self)
+
+    def compile_uri(self, uri: str) -> Check:
+        """The check of the schema at *uri* (``base#pointer``)."""
+        resolved = self._registry.resolver().lookup(uri)
+        return self.compile(resolved.contents, resolved.resolver)
+
+    def compile(self, node: object, resolver: Resolver[Any] | None = None) -> Check:
+        """The check of one schema node (recursive schemas compile to a cycle).
+
+        A ``$id`` is allowed only at the root, which *resolver* (default: the
+        registry's) must resolve against.
+        """
+        resolver = resolver or self._registry.resolver()
+        key = id(node)
+        done = self._done.get(key)
+        if done is not None:
+            return done
+        cell: list[Check] = []
+        self._done[key] = lambda x: cell[0](x)  # a reference back to a node being built
+        self._keep.append(node)
+        check = self._build(node, resolver)
+        cell.append(check)
+        self._done[key] = check
+        return check
+
+    def sub(self, node: object, resolver: Resolver[Any]) -> Check:
+        """The check of a subschema (which may not set its own ``$id``)."""
+        return self._sub(node, resolver)
+
+    def _sub(self, node: object, resolver: Resolver[Any]) -> Check:
+        if isinstance(node, Mapping) and "$id" in node:
+            raise Unsupported("$id inside a schema")
+        return self.compile(node, resolver)
+
+    def _build(self, node: object, resolver: Resolver[Any]) -> Check:
+        if node is True:
+            return lambda x: True
+        if node is False:
+            return lambda x: False
+        if not isinstance(node, Mapping):
+            raise Unsupported(f"a schema that is {type(node).__name__}")
+        unsupported = UNSUPPORTED.intersection(node)
+        if unsupported:
+            raise Unsupported(", ".join(sorted(unsupported)))
+        checks: list[Check] = []
+        if "type" in node:
+            checks.append(self._type(node["type"]))
+        if "$ref" in node:
+            resolved = resolver.lookup(node["$ref"])
+            checks.append(self._sub(resolved.contents, resolved.resolver))
+        checks.extend(self._values(node))
+        objects = self._object(node, resolver)
+        if objects is not None:
+            only = _only(TYPES["object"], objects)
+            only.object_inner = objects  # type: ignore[attr-defined]
+            checks.append(only)
+        checks.extend(self._arrays(node, resolver))
+        checks.extend(self._scalars(node))
+        checks.extend(self._logic(node, resolver))
+        if "unevaluatedProperties" in node:
+            checks.append(_only(TYPES["object"], self._unevaluated(node, resolver)))
+        return _fuse(node, checks)
+
+    def _type(self, expected: object) -> Check:
+        names = [expected] if isinstance(expected, str) else list(expected)  # type: ignore[call-overload]
+        tests = [TYPES[n] for n in names]
+        if len(tests) == 1:
+            return tests[0]
+        return lambda x: any(test(x) for test in tests)
+
+    def _values(self, node: Mapping[str, Any]) -> list[Check]:
+        checks: list[Check] = []
+        if "const" in node:
+            const = node["const"]
+            checks.append(lambda x: json_equal(const, x))
+        if "enum" in node:
+            options = list(node["enum"])
+            strings = frozenset(o for o in options if isinstance(o, str))
+            others = [o for o in options if not isinstance(o, str)]
+            checks.append(
+                lambda x: (
+                    x in strings if isinstance(x, str) else any(json_equal(o, x) for o in others)
+                )
+            )
+        return checks
+
+    def _object(self, node: Mapping[str, Any], resolver: Resolver[Any]) -> Check | None:
+        keys = (
+            "properties", "patternProperties", "additionalProperties", "required",
+            "minProperties", "maxProperties", "propertyNames", "dependentRequired",
+        )  # fmt: skip
+        if not any(k in node for k in keys):
+            return None
+        props = {k: self._sub(v, resolver) for k, v in node.get("properties", {}).items()}
+        patterns = [
+            (re.compile(p), self._sub(v, resolver))
+            for p, v in node.get("patternProperties", {}).items()
+        ]
+        additional = node.get("additionalProperties")
+        extra = None if additional is None else self._sub(additional, resolver)
+        required = tuple(node.get("required", ()))
+        low, high = node.get("minProperties"), node.get("maxProperties")
+        names = node.get("propertyNames")
+        name_check = None if names is None else self._sub(names, resolver)
+        depends = {k: tuple(v) for k, v in node.get("dependentRequired", {}).items()}
+        plain = not patterns and extra is None
+
+        def check(x: dict[str, Any]) -> bool:
+            for name in required:
+                if name not in x:
+                    return False
+            if plain:
+                for key, value in x.items():
+                    each = props.get(key)
+                    if each is not None and not each(value):
+                        return False
+            else:
+                for key, value in x.items():
+                    each = props.get(key)
+                    matched = each is not None
+                    if matched and not each(value):  # type: ignore[misc]
+                        return False
+                    for regex, sub in patterns:
+                        if regex.search(key):
+                            matched = True
+                            if not sub(value):
+                                return False
+                    if not matched and extra is not None and not extra(value):
+                        return False
+            if (low is not None and len(x) < low) or (high is not None and len(x) > high):
+                return False
+            if name_check is not None and not all(name_check(k) for k in x):
+                return False
+            for key, needed in depends.items():
+                if key in x and any(n not in x for n in needed):
+                    return False
+            return True
+
+        return check
+
+    def _arrays(self, node: Mapping[str, Any], resolver: Resolver[Any]) -> list[Check]:
+        checks: list[Check] = []
+        prefix = [self._sub(s, resolver) for s in node.get("prefixItems", ())]
+        rest = self._sub(node["items"], resolver) if "items" in node else None
+        if prefix or rest is not None:
+
+            def items(x: list[Any]) -> bool:
+                for sub, value in zip(prefix, x, strict=False):  # x may be shorter
+                    if not sub(value):
+                        return False
+                if rest is not None:
+                    for value in x[len(prefix) :]:
+                        if not rest(value):
+                            return False
+                return True
+
+            checks.append(_only(TYPES["array"], items))
+        low, high = node.get("minItems"), node.get("maxItems")
+        if low is not None:
+            checks.append(_only(TYPES["array"], lambda x: len(x) >= low))
+        if high is not None:
+            checks.append(_only(TYPES["array"], lambda x: len(x) <= high))
+        return checks
+
+    def _scalars(self, node: Mapping[str, Any]) -> list[Check]:
+        checks: list[Check] = []
+        bounds: list[tuple[str, Callable[[Any, Any], bool]]] = [
+            ("minimum", lambda x, b: x >= b),
+            ("maximum", lambda x, b: x <= b),
+            ("exclusiveMinimum", lambda x, b: x > b),
+            ("exclusiveMaximum", lambda x, b: x < b),
+        ]
+        for keyword, compare in bounds:
+            if keyword in node:
+                bound = node[keyword]
+                checks.append(
+                    _only(_is_number, lambda x, b=bound, c=compare: bool(c(x, b)))  # type: ignore[misc]
+                )
+        string = TYPES["string"]
+        if "minLength" in node:
+            low = node["minLength"]
+            checks.append(_only(string, lambda x: len(x) >= low))
+        if "maxLength" in node:
+            high = node["maxLength"]
+            checks.append(_only(string, lambda x: len(x) <= high))
+        if "pattern" in node:
+            regex = re.compile(node["pattern"])
+            checks.append(_only(string, lambda x: regex.search(x) is not None))
+        return checks
+
+    def _all_of(self, schemas: Sequence[object], resolver: Resolver[Any]) -> Check:
+        every = _all([self._sub(s, resolver) for s in schemas])
+        found = discriminated(schemas)
+        if found is None:
+            return every
+        member, branches = found
+        table = {
+            value: _all([self._sub(then, resolver) for then in thens])
+            for value, thens in branches.items()
+        }
+
+        def dispatch(x: Any) -> bool:
+            if not isinstance(x, dict):
+                return every(x)  # each 'if' holds vacuously: every 'then' applies
+            value = x.get(member)
+            if isinstance(value, str):  # only the branch whose constant it is applies
+                branch = table.get(value)
+                return branch is None or branch(x)
+            return True  # absent or not a string: no 'if' holds
+
+        return dispatch
+
+    def _unevaluated(self, node: Mapping[str, Any], resolver: Resolver[Any]) -> Check:
+        sub = self._sub(node["unevaluatedProperties"], resolver)
+        keys = self.annotations.keys(node, resolver)
+
+        def check(x: dict[str, Any]) -> bool:
+            seen = keys(x)
+            for key, value in x.items():  # noqa: SIM110 - faster than all()
+                if key not in seen and not sub(value):
+                    return False
+            return True
+
+        return check
+
+    def _logic(self, node: Mapping[str, Any], resolver: Resolver[Any]) -> list[Check]:
+        checks: list[Check] = []
+        if "allOf" in node:
+            checks.append(self._all_of(node["allOf"], resolver))
+        if "anyOf" in node:
+            anyof = [self._sub(s, resolver) for s in node["anyOf"]]
+            checks.append(_tagged(node["anyOf"], anyof, lambda x: any(s(x) for s in anyof)))
+        if "oneOf" in node:
+            oneof = [self._sub(s, resolver) for s in node["oneOf"]]
+            checks.append(
+                _tagged(node["oneOf"], oneof, lambda x: sum(1 for s in oneof if s(x)) == 1)
+            )
+        if "not" in node:
+            negated = self._sub(node["not"], resolver)
+            checks.append(lambda x: not negated(x))
+        if "if" in node:
+            condition = self._sub(node["if"], resolver)
+            then = self._sub(node["then"], resolver) if "then" in node else None
+            other = self._sub(node["else"], resolver) if "else" in node else None
+
+            def branch(x: Any) -> bool:
+                chosen = then if condition(x) else other
+                return chosen is None or chosen(x)
+
+            checks.append(branch)
+        return checks
