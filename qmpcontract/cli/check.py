@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import multiprocessing
+import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from qmpcontract.check import CheckOptions, CheckResult, check_items
@@ -95,6 +98,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help="do not check a transcript against a query-qmp-schema reply it contains",
     )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="check N transcripts at a time, in N processes (0: one per CPU core)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -172,24 +183,69 @@ def _check_one(
     return check_items(transcript.items(), info, contracts, options)
 
 
+def _jobs(value: int) -> int:
+    if value < 0:
+        raise UsageError(f"--jobs {value}: expected 0 (one per CPU core) or more")
+    return value or len(os.sched_getaffinity(0))
+
+
+# What worker processes check with; set before the pool forks them.
+_STATE: tuple[argparse.Namespace, ContractSet, CheckOptions] | None = None
+
+
+def _work(job: tuple[Path, bool]) -> CheckResult | None:
+    assert _STATE is not None
+    args, contracts, options = _STATE
+    return _check_one(job[0], args, contracts, options, job[1])
+
+
+def _in_parallel(
+    jobs: list[tuple[Path, bool]], workers: int, on_read: Callable[[int], None] | None
+) -> list[CheckResult | None]:
+    """Check *jobs* in *workers* forked processes; results in the order of *jobs*."""
+    order = sorted(range(len(jobs)), key=lambda i: -jobs[i][0].stat().st_size)
+    results: list[CheckResult | None] = [None] * len(jobs)
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(workers, mp_context=context)
+    try:
+        futures = {pool.submit(_work, jobs[i]): i for i in order}  # largest first
+        for future in as_completed(futures):
+            index = futures[future]
+            results[index] = future.result()  # re-raises a worker's InputError
+            if on_read is not None:
+                on_read(jobs[index][0].stat().st_size)
+    finally:
+        pool.shutdown(cancel_futures=True)
+    return results
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``qmpcontract check``; return the exit code."""
+    global _STATE
     contracts = contracts_for(args.contracts)
     options = _options(args, contracts)
+    workers = _jobs(args.jobs)
     entries = load_baseline(args.baseline) if args.baseline else ()
     directories = {v for v in args.transcripts if v != "-" and Path(v).is_dir()}
     inputs = list(_inputs(args.transcripts))
     total = sum(p.stat().st_size for p in inputs if p is not None)
-    results: list[CheckResult] = []
-    skipped = 0
+    jobs = [
+        (path, path is not None and any(Path(d) in path.parents for d in directories))
+        for path in inputs
+    ]
+    checked: list[CheckResult | None]
     with byte_progress(total) as on_read:
-        for path in inputs:
-            in_dir = path is not None and any(Path(d) in path.parents for d in directories)
-            result = _check_one(path, args, contracts, options, in_dir, on_read)
-            if result is None:
-                skipped += 1
-                continue
-            results.append(result)
+        files = [(p, d) for p, d in jobs if p is not None]
+        if workers > 1 and len(files) > 1 and len(files) == len(jobs):
+            _STATE = (args, contracts, options)
+            try:
+                checked = _in_parallel(files, min(workers, len(files)), on_read)
+            finally:
+                _STATE = None
+        else:
+            checked = [_check_one(p, args, contracts, options, d, on_read) for p, d in jobs]
+    results = [r for r in checked if r is not None]
+    skipped = len(checked) - len(results)
     notes: list[str] = []
     baselined = 0
     if entries:
