@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from qmpcontract.check.validators import Validators
-from qmpcontract.location import Location
+from qmpcontract.check.validators import SchemaValidator, Validators
+from qmpcontract.location import Location, join_pointer
 from qmpcontract.model.contract import Command, Contract, ErrorClass, Event, Level, Rule
 from qmpcontract.model.findings import ContractRef, Finding
 from qmpcontract.model.frozen_json import thaw
@@ -36,6 +36,20 @@ class RuleContext:
     validators: Validators
     info: TranscriptInfo
     _properties: dict[str, Mapping[str, object]] = field(default_factory=dict)
+    _schemas: dict[tuple[str, str], tuple[str, SchemaValidator]] = field(default_factory=dict)
+
+    def part_schema(self, element: str, part: str) -> tuple[str, SchemaValidator]:
+        """The pointer of a *part* of an element of this rule's contract, and its validator.
+
+        *element* is the element's pointer; *part* is ``arguments``, ``returns`` or ``data``.
+        """
+        key = (element, part)
+        found = self._schemas.get(key)
+        if found is None:
+            pointer = join_pointer(element, part)
+            found = (pointer, self.validators.for_pointer(self.contract, pointer))
+            self._schemas[key] = found
+        return found
 
     @cached_property
     def params(self) -> dict[str, Any]:

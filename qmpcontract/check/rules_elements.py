@@ -28,14 +28,27 @@ def _requests(ctx: RuleContext, session: Session) -> Iterator[tuple[Exchange, Co
             yield exchange, commands[name]
 
 
-def _schema_findings(
-    ctx: RuleContext, message: Message, pointer: str, instance: object, base: str, what: str
-) -> Iterator[Finding]:
-    validator = ctx.validators.for_pointer(ctx.contract, pointer)
+def _schema_finding(
+    ctx: RuleContext,
+    message: Message,
+    element: str,
+    part: str,
+    instance: object,
+    what: str,
+    name: str,
+) -> Finding | None:
+    """A finding if *instance* breaks the schema of *part* of *element*, else None."""
+    pointer, validator = ctx.part_schema(element, part)
+    if validator.is_valid(instance):
+        return None
     error = first_error(validator, instance)
-    if error is not None:
-        reason, where = explain(error, base)
-        yield ctx.finding(f"{what}: {reason}", message, pointer=where, element=pointer)
+    if error is None:
+        return None
+    reason, where = explain(error, _BASES[part])
+    return ctx.finding(f"{what.format(name)}: {reason}", message, pointer=where, element=pointer)
+
+
+_BASES = {"arguments": "/arguments", "returns": "/return", "data": "/data"}
 
 
 @implements("arguments-schema")
@@ -45,10 +58,17 @@ def arguments_schema(ctx: RuleContext, session: Session) -> Iterator[Finding]:
         if command.arguments is None:
             continue
         request = exchange.request
-        arguments = request.body.get("arguments", {})
-        pointer = join_pointer(command.pointer, "arguments")
-        what = f"arguments of '{command.name}' break the contract"
-        yield from _schema_findings(ctx, request, pointer, arguments, "/arguments", what)
+        found = _schema_finding(
+            ctx,
+            request,
+            command.pointer,
+            "arguments",
+            request.body.get("arguments", {}),
+            "arguments of '{}' break the contract",
+            command.name,
+        )
+        if found is not None:
+            yield found
 
 
 @implements("returns-schema")
@@ -58,25 +78,40 @@ def returns_schema(ctx: RuleContext, session: Session) -> Iterator[Finding]:
         response = exchange.response
         if command.returns is None or response is None or response.kind is not Kind.SUCCESS:
             continue
-        pointer = join_pointer(command.pointer, "returns")
-        what = f"the return value of '{command.name}' breaks the contract"
-        yield from _schema_findings(
-            ctx, response, pointer, response.body["return"], "/return", what
+        found = _schema_finding(
+            ctx,
+            response,
+            command.pointer,
+            "returns",
+            response.body["return"],
+            "the return value of '{}' breaks the contract",
+            command.name,
         )
+        if found is not None:
+            yield found
 
 
 @implements("event-data-schema")
 def event_data_schema(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """An event's data validates against the event's data schema."""
     events = ctx.events()
-    for message in session.of_kind(Kind.EVENT):
+    for message in session.messages:
+        if message.kind is not Kind.EVENT:
+            continue
         event = events.get(message.name or "")
         if event is None or event.data is None:
             continue
-        pointer = join_pointer(event.pointer, "data")
-        what = f"the data of '{event.name}' break the contract"
-        data = message.body.get("data", {})
-        yield from _schema_findings(ctx, message, pointer, data, "/data", what)
+        found = _schema_finding(
+            ctx,
+            message,
+            event.pointer,
+            "data",
+            message.body.get("data", {}),
+            "the data of '{}' break the contract",
+            event.name,
+        )
+        if found is not None:
+            yield found
 
 
 def _negotiated_at(session: Session) -> int | None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 import json
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -235,6 +236,7 @@ class SessionBuilder:
         self._settle = settle
         self._open: dict[int, tuple[Session, _Pairing]] = {}
         self._closing: dict[int, int] = {}  # session number -> item count when it ended
+        self._ended: deque[tuple[int, int]] = deque()  # (item count, session), oldest first
         self._count = 0
 
     def feed(self, item: TranscriptItem) -> list[Session]:
@@ -249,6 +251,7 @@ class SessionBuilder:
             session.boundaries.append(item)
             if item.kind is not BoundaryKind.OPEN:
                 self._closing[item.session] = self._count
+                self._ended.append((self._count, item.session))
         else:
             self._closing.pop(item.session, None)
             message = Message.of(item)
@@ -259,11 +262,15 @@ class SessionBuilder:
                 pairing.request(message)
             elif message.kind in (Kind.SUCCESS, Kind.ERROR):
                 pairing.response(message)
-        if not self._closing:
+        ended = self._ended
+        if not ended or self._count - ended[0][0] < self._settle:
             return []
-        settled = [n for n, at in self._closing.items() if self._count - at >= self._settle]
-        for number in settled:
-            del self._closing[number]
+        settled: list[int] = []
+        while ended and self._count - ended[0][0] >= self._settle:
+            at, number = ended.popleft()
+            if self._closing.get(number) == at:  # not reopened or continued since
+                del self._closing[number]
+                settled.append(number)
         return [self._open.pop(n)[0] for n in sorted(settled)]
 
     def finish(self) -> list[Session]:
@@ -271,6 +278,7 @@ class SessionBuilder:
         done = [self._open[n][0] for n in sorted(self._open)]
         self._open.clear()
         self._closing.clear()
+        self._ended.clear()
         return done
 
 

@@ -72,7 +72,32 @@ def sniff(head: bytes) -> bool:
     return first.startswith(b"{") and FORMAT.encode() in first and b'"header"' in first
 
 
+_MESSAGE_KEYS = frozenset({"type", "session", "dir", "t", "raw", "complete", "pre"})
+
+
+def _plain_message(record: object) -> bool:
+    """True for a message record of the commonest form, which the schema accepts.
+
+    Only a shortcut: whatever it does not accept goes to the schema.
+    """
+    if type(record) is not dict or record.get("type") != "message":
+        return False
+    session = record.get("session")
+    return (
+        record.keys() <= _MESSAGE_KEYS
+        and type(session) is int
+        and session >= 0
+        and record.get("dir") in ("client", "server")
+        and type(record.get("t")) in (int, float)
+        and type(record.get("raw")) is str
+        and type(record.get("pre", "")) is str
+        and type(record.get("complete", True)) is bool
+    )
+
+
 def _record_error(record: object) -> str | None:
+    if _plain_message(record):
+        return None
     fast = _fast()
     if fast is not None and fast(record):
         return None
