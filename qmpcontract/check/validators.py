@@ -106,7 +106,7 @@ class Validators:
     def __init__(self, contracts: Sequence[Contract], version: QemuVersion | None) -> None:
         self.version = version
         documents = [(contract_uri(c), adapt(schema_document(c), version)) for c in contracts]
-        self.registry = registry_of(documents)
+        self.registry = registry_of(documents).crawl()  # once, not at every lookup
         self._compiler = Compiler(self.registry)
         self._cache: dict[tuple[str, str], SchemaValidator] = {}
 

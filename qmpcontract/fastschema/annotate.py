@@ -123,6 +123,22 @@ class Annotations:
         self._done[key] = built
         return built
 
+    def unevaluated(
+        self, node: Mapping[str, Any], resolver: Resolver[Any]
+    ) -> Callable[[Any], bool]:
+        """The check of *node*'s ``unevaluatedProperties`` (for objects)."""
+        sub = self._compiler.sub(node["unevaluatedProperties"], resolver)
+        keys = self.keys(node, resolver)
+
+        def check(x: dict[str, Any]) -> bool:
+            seen = keys(x)
+            for key, value in x.items():  # noqa: SIM110 - faster than all()
+                if key not in seen and not sub(value):
+                    return False
+            return True
+
+        return check
+
     def _build(self, node: object, resolver: Resolver[Any]) -> Keys:
         if not isinstance(node, Mapping):
             return lambda x: set()

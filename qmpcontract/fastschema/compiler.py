@@ -24,6 +24,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing._core import Resolver
+from referencing.jsonschema import DRAFT202012
 
 from qmpcontract.fastschema.annotate import Annotations, discriminated, tagged
 
@@ -131,6 +132,15 @@ def _fuse(node: Mapping[str, Any], checks: list[Check]) -> Check:
     return _all(checks)
 
 
+def _joined(patterns: Mapping[str, object]) -> re.Pattern[str] | None:
+    """The patterns as one: jsonschema's ``additionalProperties`` searches names with that."""
+    # Not the same as each in turn: (a)\1|^(b)\1$ does not match "bb".
+    try:
+        return re.compile("|".join(patterns)) if patterns else None
+    except re.error as exc:  # e.g. a group name twice: jsonschema fails too
+        raise Unsupported(f"patternProperties that do not join: {exc}") from exc
+
+
 def _only(test: Check, check: Check) -> Check:
     """*check* applied only to instances passing *test* (others are valid)."""
     return lambda x: not test(x) or check(x)
@@ -153,10 +163,12 @@ class Compiler:
     def compile(self, node: object, resolver: Resolver[Any] | None = None) -> Check:
         """The check of one schema node (recursive schemas compile to a cycle).
 
-        A ``$id`` is allowed only at the root, which *resolver* (default: the
-        registry's) must resolve against.
+        A ``$id`` is allowed only at the root, which *resolver* must resolve
+        against; by default *node* is the root resource (as for
+        ``Draft202012Validator(node, registry=...)``), so ``#/...`` is within it.
         """
-        resolver = resolver or self._registry.resolver()
+        if resolver is None:
+            resolver = self._registry.resolver_with_root(DRAFT202012.create_resource(node))
         key = id(node)
         done = self._done.get(key)
         if done is not None:
@@ -204,7 +216,8 @@ class Compiler:
         checks.extend(self._scalars(node))
         checks.extend(self._logic(node, resolver))
         if "unevaluatedProperties" in node:
-            checks.append(_only(TYPES["object"], self._unevaluated(node, resolver)))
+            unevaluated = self.annotations.unevaluated(node, resolver)
+            checks.append(_only(TYPES["object"], unevaluated))
         return _fuse(node, checks)
 
     def _type(self, expected: object) -> Check:
@@ -244,6 +257,7 @@ class Compiler:
         ]
         additional = node.get("additionalProperties")
         extra = None if additional is None else self._sub(additional, resolver)
+        joined = _joined(node.get("patternProperties", {})) if extra is not None else None
         required = tuple(node.get("required", ()))
         low, high = node.get("minProperties"), node.get("maxProperties")
         names = node.get("propertyNames")
@@ -263,15 +277,14 @@ class Compiler:
             else:
                 for key, value in x.items():
                     each = props.get(key)
-                    matched = each is not None
-                    if matched and not each(value):  # type: ignore[misc]
+                    if each is not None and not each(value):
                         return False
                     for regex, sub in patterns:
-                        if regex.search(key):
-                            matched = True
-                            if not sub(value):
-                                return False
-                    if not matched and extra is not None and not extra(value):
+                        if regex.search(key) and not sub(value):
+                            return False
+                    if extra is None or each is not None:
+                        continue
+                    if (joined is None or not joined.search(key)) and not extra(value):
                         return False
             if (low is not None and len(x) < low) or (high is not None and len(x) > high):
                 return False
@@ -303,18 +316,19 @@ class Compiler:
             checks.append(_only(TYPES["array"], items))
         low, high = node.get("minItems"), node.get("maxItems")
         if low is not None:
-            checks.append(_only(TYPES["array"], lambda x: len(x) >= low))
+            checks.append(_only(TYPES["array"], lambda x: not len(x) < low))
         if high is not None:
-            checks.append(_only(TYPES["array"], lambda x: len(x) <= high))
+            checks.append(_only(TYPES["array"], lambda x: not len(x) > high))
         return checks
 
     def _scalars(self, node: Mapping[str, Any]) -> list[Check]:
         checks: list[Check] = []
+        # jsonschema's failure conditions, negated: NaN fails none of them, so it is valid.
         bounds: list[tuple[str, Callable[[Any, Any], bool]]] = [
-            ("minimum", lambda x, b: x >= b),
-            ("maximum", lambda x, b: x <= b),
-            ("exclusiveMinimum", lambda x, b: x > b),
-            ("exclusiveMaximum", lambda x, b: x < b),
+            ("minimum", lambda x, b: not x < b),
+            ("maximum", lambda x, b: not x > b),
+            ("exclusiveMinimum", lambda x, b: not x <= b),
+            ("exclusiveMaximum", lambda x, b: not x >= b),
         ]
         for keyword, compare in bounds:
             if keyword in node:
@@ -325,10 +339,10 @@ class Compiler:
         string = TYPES["string"]
         if "minLength" in node:
             low = node["minLength"]
-            checks.append(_only(string, lambda x: len(x) >= low))
+            checks.append(_only(string, lambda x: not len(x) < low))
         if "maxLength" in node:
             high = node["maxLength"]
-            checks.append(_only(string, lambda x: len(x) <= high))
+            checks.append(_only(string, lambda x: not len(x) > high))
         if "pattern" in node:
             regex = re.compile(node["pattern"])
             checks.append(_only(string, lambda x: regex.search(x) is not None))
@@ -355,19 +369,6 @@ class Compiler:
             return True  # absent or not a string: no 'if' holds
 
         return dispatch
-
-    def _unevaluated(self, node: Mapping[str, Any], resolver: Resolver[Any]) -> Check:
-        sub = self._sub(node["unevaluatedProperties"], resolver)
-        keys = self.annotations.keys(node, resolver)
-
-        def check(x: dict[str, Any]) -> bool:
-            seen = keys(x)
-            for key, value in x.items():  # noqa: SIM110 - faster than all()
-                if key not in seen and not sub(value):
-                    return False
-            return True
-
-        return check
 
     def _logic(self, node: Mapping[str, Any], resolver: Resolver[Any]) -> list[Check]:
         checks: list[Check] = []
