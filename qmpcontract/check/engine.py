@@ -226,7 +226,7 @@ def check_items(
     buffer, version, extra = _lookahead(stream, options, info)
     applied = select_contracts(contracts, version, options.pinned)
     applied.extend(extra)
-    validators = Validators([*contracts, *extra], version)
+    validators = Validators([*contracts, *extra], version, applied)
     runs: list[tuple[RuleContext, Implementation]] = []
     ran: set[str] = {r.id for r in BUILTIN_RULES if rule_selected(r.id, options)}
     for contract in applied:

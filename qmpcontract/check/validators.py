@@ -15,14 +15,18 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+from referencing.exceptions import NoSuchResource
+from referencing.jsonschema import DRAFT202012
 
 from qmpcontract.fastschema import Check, Compiler, Unsupported
 from qmpcontract.location import join_pointer
 from qmpcontract.model.contract import Contract
-from qmpcontract.model.schema_registry import contract_uri, registry_of, schema_document
+from qmpcontract.model.schema_registry import contract_uri, schema_document
 from qmpcontract.model.schema_walk import ANNOTATION_KEYWORD, walk_schema
 from qmpcontract.model.versions import QemuVersion
 
@@ -42,11 +46,17 @@ def member_available(annotation: object, version: QemuVersion | None) -> bool:
     return True
 
 
-def adapt(document: dict[str, object], version: QemuVersion | None) -> dict[str, object]:
-    """A copy of a schema document where members absent in *version* are optional."""
+def adapt(
+    document: dict[str, object], version: QemuVersion | None, *, in_place: bool = False
+) -> dict[str, object]:
+    """A copy of a schema document where members absent in *version* are optional.
+
+    With *in_place*, *document* itself is changed (for a document made for the
+    purpose, such as a fresh :func:`schema_document`).
+    """
     if version is None:
         return document
-    adapted = copy.deepcopy(document)
+    adapted = document if in_place else copy.deepcopy(document)
     for schema in _schemas_of(adapted):
         for _, node in walk_schema(schema, ""):
             _adapt_node(node, version)
@@ -100,15 +110,53 @@ class SchemaValidator:
         return bool(self.validator.is_valid(instance))
 
 
-class Validators:
-    """Validators for the schemas of one contract set, at one producer version."""
+_ADAPTED: dict[tuple[int, QemuVersion | None], tuple[Contract, Resource[Any]]] = {}
+_ADAPTED_MAX = 32  # adapted contract documents kept for the next transcript of a run
 
-    def __init__(self, contracts: Sequence[Contract], version: QemuVersion | None) -> None:
+
+def _adapted(contract: Contract, version: QemuVersion | None) -> Resource[Any]:
+    """The schema document of *contract* adapted to *version*, as a resource (cached)."""
+    key = (id(contract), version)
+    hit = _ADAPTED.get(key)
+    if hit is not None and hit[0] is contract:
+        return hit[1]
+    document = adapt(schema_document(contract), version, in_place=True)  # a fresh document
+    resource = Resource.from_contents(document, DRAFT202012)
+    if len(_ADAPTED) >= _ADAPTED_MAX:
+        del _ADAPTED[next(iter(_ADAPTED))]
+    _ADAPTED[key] = (contract, resource)
+    return resource
+
+
+class Validators:
+    """Validators for the schemas of one contract set, at one producer version.
+
+    The schemas of the *applied* contracts are adapted to the version at once;
+    those of the other contracts of the set only when a schema refers to them.
+    Any URI outside the set is refused.
+    """
+
+    def __init__(
+        self,
+        contracts: Sequence[Contract],
+        version: QemuVersion | None,
+        applied: Sequence[Contract] = (),
+    ) -> None:
         self.version = version
-        documents = [(contract_uri(c), adapt(schema_document(c), version)) for c in contracts]
-        self.registry = registry_of(documents).crawl()  # once, not at every lookup
+        self._contracts = {contract_uri(c): c for c in contracts}
+        # referencing declares the field as "_retrieve" with the alias "retrieve".
+        registry: Registry[Any] = Registry(retrieve=self._retrieve)  # type: ignore[call-arg]
+        # The contracts applied are adapted at once, and crawled once; the rest on demand.
+        resources = [(contract_uri(c), _adapted(c, version)) for c in applied]
+        self.registry = registry.with_resources(resources).crawl()
         self._compiler = Compiler(self.registry)
         self._cache: dict[tuple[str, str], SchemaValidator] = {}
+
+    def _retrieve(self, uri: str) -> Resource[Any]:
+        contract = self._contracts.get(uri)
+        if contract is None:
+            raise NoSuchResource(uri)
+        return _adapted(contract, self.version)
 
     def for_pointer(self, contract: Contract, pointer: str) -> SchemaValidator:
         """The validator of the schema at *pointer* in *contract* (compiled once)."""
