@@ -227,7 +227,7 @@ def check_items(
     applied = select_contracts(contracts, version, options.pinned)
     applied.extend(extra)
     validators = Validators([*contracts, *extra], version, applied)
-    runs: list[tuple[RuleContext, Implementation]] = []
+    runs: list[tuple[RuleContext, Implementation, frozenset[str] | None]] = []
     ran: set[str] = {r.id for r in BUILTIN_RULES if rule_selected(r.id, options)}
     for contract in applied:
         for rule in contract.rules:
@@ -237,9 +237,8 @@ def check_items(
             implementation = implementations.get(check.kind)
             if implementation is None or not rule_selected(rule.id, options):
                 continue
-            runs.append(
-                (RuleContext(contract, rule, applied, version, validators, info), implementation)
-            )
+            ctx = RuleContext(contract, rule, applied, version, validators, info)
+            runs.append((ctx, implementation, _elements(ctx)))
             ran.add(rule.id)
     findings: list[Finding] = []
     counts = _Counts()
@@ -248,12 +247,35 @@ def check_items(
     ):
         counts.add(session)
         findings.extend(_builtin_findings(session, options))
-        for ctx, implementation in runs:
-            findings.extend(_run(ctx, implementation, session, options))
+        names = session.names
+        for ctx, implementation, elements in runs:
+            if elements is None or not elements.isdisjoint(names):
+                findings.extend(_run(ctx, implementation, session, options))
     unique = {f.dedup_key(): f for f in findings}
     ordered = tuple(sorted(unique.values(), key=Finding.sort_key))
     refs = tuple(c.ref for c in applied)
     return CheckResult(info, ordered, counts.summary(), version, refs, tuple(sorted(ran)))
+
+
+# Check kinds that only look at the contract's own commands and events: a session that
+# uses none of them cannot break such a rule, so the rule does not run on it.
+_ELEMENT_SCOPED = frozenset(
+    {
+        "arguments-schema", "returns-schema", "event-data-schema", "error-class-allowed",
+        "deprecated-use", "declared-unimplemented", "version-window", "job-terminal-event",
+    }
+)  # fmt: skip
+
+
+def _elements(ctx: RuleContext) -> frozenset[str] | None:
+    """The names a session must use for the rule to have anything to judge, or None."""
+    kind = ctx.rule.check.kind if ctx.rule.check is not None else ""
+    if kind == "job-state-machine":
+        return frozenset({str(ctx.params["event"])})
+    if kind in _ELEMENT_SCOPED:
+        names = {*ctx.commands(), *ctx.events(), *(e.name for e in ctx.contract.events)}
+        return frozenset(names)
+    return None
 
 
 def _run(

@@ -146,6 +146,7 @@ class Session:
     exchanges: list[Exchange] = field(default_factory=list)
     unsolicited: list[Message] = field(default_factory=list)
     boundaries: list[SessionBoundary] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)  # commands requested and events sent
 
     @property
     def truncated(self) -> bool:
@@ -256,6 +257,8 @@ class SessionBuilder:
             self._closing.pop(item.session, None)
             message = Message.of(item)
             session.messages.append(message)
+            if message.name is not None:
+                session.names.add(message.name)
             if message.kind is Kind.REQUEST or (
                 message.kind is Kind.INVALID and item.direction is Direction.CLIENT
             ):
