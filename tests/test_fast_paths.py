@@ -1,0 +1,81 @@
+"""The shortcuts taken for speed decide exactly what the slow, obvious code decides."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qmpcontract.model.transcript import id_key
+from qmpcontract.read.messages import decode
+from qmpcontract.read.recording import _plain_message, _validator
+
+KEYS = ["type", "session", "dir", "t", "raw", "complete", "pre", "raw_base64", "note", "x"]
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 2**70),
+    st.floats(allow_nan=False),
+    st.sampled_from(["message", "client", "server", "open", "", "{}"]),
+    st.text(max_size=5),
+)
+
+
+@given(st.dictionaries(st.sampled_from(KEYS), SCALARS, max_size=8))
+def test_a_plain_message_record_is_a_valid_record(record: dict[str, Any]) -> None:
+    record.setdefault("type", "message")
+    if _plain_message(record):
+        assert _validator().is_valid(record)
+
+
+def test_the_plain_record_shortcut_is_taken() -> None:
+    record = {"type": "message", "session": 0, "dir": "client", "t": 1.5, "raw": "{}"}
+    assert _plain_message(record)
+    assert not _plain_message({**record, "t": True})  # a boolean is not a number
+    assert not _plain_message({**record, "session": -1})
+
+
+def _has_duplicate(text: str) -> bool:
+    def hook(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        keys = [k for k, _ in pairs]
+        if len(set(keys)) != len(keys):
+            raise KeyError("duplicate")
+        return dict(pairs)
+
+    try:
+        json.loads(text, object_pairs_hook=hook)
+    except KeyError:
+        return True
+    return False
+
+
+KEY_TEXT = st.sampled_from(["a", "b", "a:b", "x\\u003ay", "\\u0061", ":", "id"])
+VALUE_TEXT = st.sampled_from(
+    ["1", '"s:t"', '":"', '"\\u003a"', "[1, 2]", "{}", "12345678901234567890123"]
+)
+
+
+@st.composite
+def objects(draw: st.DrawFn, depth: int = 0) -> str:
+    members = draw(st.lists(st.tuples(KEY_TEXT, VALUE_TEXT), max_size=4))
+    parts = [f'"{key}": {value}' for key, value in members]
+    if depth < 2 and draw(st.booleans()):
+        parts.append(f'"{draw(KEY_TEXT)}": {draw(objects(depth + 1))}')
+    return "{" + ", ".join(parts) + "}"
+
+
+@given(objects())
+def test_duplicate_keys_are_found_exactly(text: str) -> None:
+    value, error = decode(text)
+    if _has_duplicate(text):
+        assert value is None and error is not None and error.startswith("duplicate key")
+    else:
+        assert error is None, error
+        assert value == json.loads(text)
+
+
+@given(st.one_of(st.text(max_size=20), st.integers(), st.floats(allow_nan=False), st.none()))
+def test_id_keys_are_canonical_json(value: object) -> None:
+    assert id_key(value) == json.dumps(value, sort_keys=True, separators=(",", ":"))
