@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from qmpcontract.model.transcript import id_key
-from qmpcontract.read.messages import decode
+from qmpcontract.read import replies
+from qmpcontract.read.messages import RawMessage, decode
 from qmpcontract.read.recording import _plain_message, _validator
 
 KEYS = ["type", "session", "dir", "t", "raw", "complete", "pre", "raw_base64", "note", "x"]
@@ -79,3 +82,42 @@ def test_duplicate_keys_are_found_exactly(text: str) -> None:
 @given(st.one_of(st.text(max_size=20), st.integers(), st.floats(allow_nan=False), st.none()))
 def test_id_keys_are_canonical_json(value: object) -> None:
     assert id_key(value) == json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _expected_locations(data: bytes) -> list[tuple[int, int, int]]:
+    """(line, column, byte offset) of every top-level value, the obvious way."""
+    found = []
+    line, column, depth, quote, escape = 1, 1, 0, False, False
+    for offset, char in enumerate(data.decode("utf-8")):
+        if depth == 0 and char in "{[" and not quote:
+            found.append((line, column, len(data.decode("utf-8")[:offset].encode("utf-8"))))
+        if quote:
+            quote = escape or char != '"'
+            escape = not escape and char == "\\"
+        elif char == '"':
+            quote = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+        line, column = (line + 1, 1) if char == "\n" else (line, column + 1)
+    return found
+
+
+@pytest.mark.parametrize("block", [1, 3, 7, 64, 1 << 16])
+def test_replies_locations_do_not_depend_on_blocks(
+    block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = (
+        '{\n  "execute": "qmp_capabilities",\n  "id": "libvirt-1"\n}\n\n'
+        '{\n  "return": {\n  },\n  "id": "libvirt-1"\n}\n\n'
+        '{\n  "execute": "qom-get", "arguments": {"path": "/é/ünï\\"{"}, "id": "libvirt-2"\n}\n'
+        '\n{"return": "€ 😀 {[", "id": "libvirt-2"}   {"return": {}}\n'
+    ).encode()
+    monkeypatch.setattr(replies, "BLOCK", block)
+    got = [
+        (m.location.line, m.location.column, m.location.offset)
+        for m in replies.read_replies(io.BytesIO(data), "t.replies")
+        if isinstance(m, RawMessage)
+    ]
+    assert got == _expected_locations(data)

@@ -41,6 +41,7 @@ from qmpcontract.read.splitter import HEAD, MAX_MESSAGE
 FORMAT = "qmpcontract-recording"
 # A record holds one message as JSON text; escaping can make it longer than the message.
 MAX_RECORD = 2 * MAX_MESSAGE
+_DIRECTIONS = {d.value: d for d in Direction}
 _CLOSE_KINDS = {"truncated": BoundaryKind.TRUNCATED, "error": BoundaryKind.TRUNCATED}
 
 
@@ -123,7 +124,7 @@ def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
     last_t: float | None = None
     number = 0
     for number, (line, length) in enumerate(bounded_lines(source, MAX_RECORD), start=1):
-        location = Location(name, number, 1, offset)
+        start = offset
         offset += length
         if length > len(line):
             error: str | None = (
@@ -153,7 +154,7 @@ def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
         if error is not None:
             # Not a usable record: still a message of the input, reported where it is.
             text = line.decode("utf-8", "surrogateescape").rstrip("\r\n")
-            where = Location(name, number, 1, location.offset, message_index=index)
+            where = Location(name, number, 1, start, message_index=index)
             yield RawMessage(
                 index, max(open_sessions, default=0), None, text, where, last_t, None, error
             )
@@ -163,6 +164,7 @@ def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
         t = record.get("t")
         last_t = float(t) if isinstance(t, int | float) else last_t
         if kind == "open":
+            location = Location(name, number, 1, start)
             open_sessions[record["session"]] = location
             yield SessionBoundary(
                 BoundaryKind.OPEN, record["session"], location, last_t, record.get("peer")
@@ -173,7 +175,7 @@ def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
             yield SessionBoundary(
                 boundary,
                 record["session"],
-                location,
+                Location(name, number, 1, start),
                 last_t,
                 record.get("note") or record["reason"],
             )
@@ -194,9 +196,9 @@ def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
             yield RawMessage(
                 index,
                 record["session"],
-                Direction(record["dir"]),
+                _DIRECTIONS[record["dir"]],
                 text,
-                Location(name, number, 1, location.offset, message_index=index),
+                Location(name, number, 1, start, message_index=index),
                 last_t,
                 value,
                 problem,

@@ -29,7 +29,6 @@ from typing import BinaryIO
 
 from qmpcontract.errors import InputError
 from qmpcontract.location import Location
-from qmpcontract.read.lines import pieces
 from qmpcontract.read.messages import (
     BoundaryKind,
     Direction,
@@ -39,6 +38,8 @@ from qmpcontract.read.messages import (
     decode,
 )
 from qmpcontract.read.splitter import MAX_MESSAGE, Segment, Splitter, overflow
+
+BLOCK = 1 << 16  # bytes read at a time
 
 # The first value of every .replies file is a pretty-printed request.
 _HEAD = re.compile(r'[ \t\r\n]*\{[ \t]*\r?\n[ \t\r\n]*"(?:execute|exec-oob)"[ \t]*:')
@@ -59,7 +60,7 @@ def sniff(head: bytes) -> bool:
 def read_replies(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
     """Yield the session and the messages of a ``.replies`` file, in file order.
 
-    *source* is read line by line, never whole; *name* goes into every
+    *source* is read in blocks of :data:`BLOCK` bytes, never whole; *name* goes into every
     location.  Every non-whitespace character ends up in exactly one message:
     garbage between values and an unfinished last value are messages too, with
     their ``error``.  An empty (or blank) file yields nothing.
@@ -77,9 +78,9 @@ def read_replies(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
     here = _At(1, 0, 0, "")
     # The piece holding the first character not yet emitted.
     anchor: _At | None = None
-    for raw, ends_line in pieces(source):
+    while raw := source.read(BLOCK):
         text = decoder.decode(raw)
-        here = _At(number, char_offset, byte_offset, text, column)
+        here = _At(number, char_offset, byte_offset, text, column, text.isascii())
         if not session_open:
             first = _CONTENT.search(text)
             if first is not None:
@@ -108,8 +109,12 @@ def read_replies(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
         elif anchor is None and _CONTENT.search(text):
             anchor = here
         char_offset += len(text)
-        byte_offset += len(raw)
-        number, column = (number + 1, 0) if ends_line else (number, column + len(text))
+        byte_offset += len(text) if here.ascii else len(_encode(text))
+        newlines = text.count("\n")
+        if newlines:
+            number, column = number + newlines, len(text) - text.rfind("\n") - 1
+        else:
+            column += len(text)
     if not session_open:
         return
     kind, note = BoundaryKind.CLOSE, None
@@ -132,11 +137,21 @@ class _At:
     byte: int
     text: str
     column: int = 0  # 0-based column of its first character in its line
+    ascii: bool = False  # the text is ASCII: a character is a byte
 
     def location(self, name: str, at: int, index: int | None = None) -> Location:
         """The location of the character at 0-based position *at* of the piece."""
-        byte = self.byte + len(self.text[:at].encode("utf-8", "surrogateescape"))
-        return Location(name, self.line, self.column + at + 1, byte, message_index=index)
+        text = self.text
+        byte = self.byte + (at if self.ascii else len(_encode(text[:at])))
+        newline = text.rfind("\n", 0, at)
+        if newline < 0:
+            return Location(name, self.line, self.column + at + 1, byte, message_index=index)
+        line = self.line + text.count("\n", 0, at)
+        return Location(name, line, at - newline, byte, message_index=index)
+
+
+def _encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
 
 
 def _is_negotiation(message: RawMessage) -> bool:
