@@ -97,6 +97,10 @@ class Resolver:
 
     def __init__(self, contracts: Sequence[Contract]) -> None:
         self.documents = {contract_uri(c): schema_document(c) for c in contracts}
+        # Shapes of schemas whose resolution met no cycle: the same from any stack (a
+        # stack entry reachable from such a schema would have closed a cycle in it).
+        self._memo: dict[str, Shape] = {}
+        self._cycles = 0
 
     def shape(self, contract: Contract, pointer: str) -> Shape:
         """The shape of the schema at *pointer* in *contract*."""
@@ -110,11 +114,19 @@ class Resolver:
         return node
 
     def _resolve(self, uri: str, stack: tuple[str, ...]) -> Shape:
+        known = self._memo.get(uri)
+        if known is not None:
+            return known
         if uri in stack:
+            self._cycles += 1
             return Cycle(uri.rsplit("#", 1)[-1])
+        cycles = self._cycles
         schema = self._lookup(uri)
         base = urldefrag(uri)[0]
-        return self._build(schema, base, (*stack, uri))
+        shape = self._build(schema, base, (*stack, uri))
+        if self._cycles == cycles:
+            self._memo[uri] = shape
+        return shape
 
     def _build(self, schema: object, base: str, stack: tuple[str, ...]) -> Shape:
         if schema is True or schema is None or schema == {}:
