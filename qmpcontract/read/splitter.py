@@ -27,6 +27,7 @@ True
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -37,6 +38,22 @@ _SINGLE = re.compile(r"['\\]")
 _WS = re.compile(r"[ \t\r\n]*")
 # Garbage at the top level runs until whitespace or the start of a structure.
 _GARBAGE = re.compile(r"[^ \t\r\n{\[]+")
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _json_end(text: str, i: int) -> int:
+    """The end of the valid JSON value starting at *i*, or -1.
+
+    A shortcut, in C: for valid JSON, brackets outside strings balance exactly
+    where the value ends, so this is where the scan below would end too.  Text
+    that is not valid JSON, or not complete yet, is left to the scan.
+    """
+    try:
+        return _DECODER.raw_decode(text, i)[1]
+    except (ValueError, RecursionError):
+        return -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +140,12 @@ class Splitter:
                     break
                 self._start, begun = base + i, i
                 self._garbage = text[i] not in "{["
+                if not self._garbage:
+                    end = _json_end(text, i)
+                    if end > 0:  # a whole valid JSON value: it ends where QEMU's would
+                        out.append(self._emit(text[begun:end], True))
+                        i = end
+                        continue
             if self._garbage:
                 match = _GARBAGE.match(text, i)
                 end = match.end() if match else i
