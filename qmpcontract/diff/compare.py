@@ -21,6 +21,27 @@ from qmpcontract.model.versions import QemuVersion, releases_between
 __all__ = ["IN", "OUT", "Change", "Differ"]
 
 
+_RESOLVERS: dict[tuple[int, ...], tuple[Sequence[Contract], Resolver]] = {}
+
+
+def _resolver(contracts: Sequence[Contract]) -> Resolver:
+    """The resolver of a contract set, shared by the diffs of one run.
+
+    Comparing adjacent releases compares each one twice (as new, then as old);
+    its shapes are worked out once.  The set is kept alive with its resolver, so
+    the identities in the key stay its own.
+    """
+    key = tuple(id(c) for c in contracts)
+    hit = _RESOLVERS.get(key)
+    if hit is not None:
+        return hit[1]
+    resolver = Resolver(contracts)
+    if len(_RESOLVERS) >= 4:
+        del _RESOLVERS[next(iter(_RESOLVERS))]
+    _RESOLVERS[key] = (list(contracts), resolver)
+    return resolver
+
+
 class Differ(ShapeComparison):
     """Compares two contracts (old and new) of possibly different sets."""
 
@@ -30,8 +51,8 @@ class Differ(ShapeComparison):
         new_set: Sequence[Contract],
         include_unstable: bool = False,
     ) -> None:
-        self.old_resolver = Resolver(old_set)
-        self.new_resolver = Resolver(new_set)
+        self.old_resolver = _resolver(old_set)
+        self.new_resolver = _resolver(new_set)
         self.include_unstable = include_unstable
 
     def diff(self, old: Contract, new: Contract) -> list[Change]:

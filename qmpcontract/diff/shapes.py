@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urldefrag, urljoin
+from functools import lru_cache
+from urllib.parse import unquote
+from urllib.parse import urldefrag as _urldefrag
+from urllib.parse import urljoin as _urljoin
 
 from qmpcontract.location import split_pointer
 from qmpcontract.model.contract import Contract
@@ -90,6 +93,19 @@ def _status(annotation: object) -> tuple[str, str | None]:
     status = annotation.get("status", "stable")
     since = annotation.get("since")
     return (str(status), str(since) if since is not None else None)
+
+
+@lru_cache(maxsize=1 << 14)
+def urljoin(base: str, ref: str) -> str:
+    """``urllib.parse.urljoin``, remembered (a schema set has few distinct refs)."""
+    return _urljoin(base, ref)
+
+
+@lru_cache(maxsize=1 << 14)
+def urldefrag(uri: str) -> tuple[str, str]:
+    """``urllib.parse.urldefrag`` as a plain (url, fragment) pair, remembered."""
+    url, fragment = _urldefrag(uri)
+    return url, fragment
 
 
 class Resolver:

@@ -92,11 +92,25 @@ def load_side(
         if not chosen:
             raise InputError("not a contract of its set", Location(str(path)))
         return [Side(chosen[0], list(contracts), str(path))]
-    snapshot = load_introspection(path, version)
-    if snapshot.version is None:
-        raise InputError("the QEMU version is unknown; give --qemu-version", Location(str(path)))
-    contract = snapshot_to_contract(snapshot, snapshot.version, f"introspection in {path}")
-    return [Side(contract, [contract], str(path))]
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, version, str(path))
+    side = _INTROSPECTED.get(key)
+    if side is None:
+        snapshot = load_introspection(path, version)
+        if snapshot.version is None:
+            message = "the QEMU version is unknown; give --qemu-version"
+            raise InputError(message, Location(str(path)))
+        contract = snapshot_to_contract(snapshot, snapshot.version, f"introspection in {path}")
+        side = Side(contract, [contract], str(path))
+        if len(_INTROSPECTED) >= 8:
+            del _INTROSPECTED[next(iter(_INTROSPECTED))]
+        _INTROSPECTED[key] = side
+    return [side]
+
+
+# Introspection sides already read in this process (a file unchanged since is not read
+# again: comparing adjacent releases reads each one as the new side, then as the old).
+_INTROSPECTED: dict[tuple[str, int, int, QemuVersion | None, str], Side] = {}
 
 
 def pair_sides(old: list[Side], new: list[Side]) -> list[tuple[Side, Side]]:

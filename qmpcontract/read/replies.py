@@ -39,7 +39,7 @@ from qmpcontract.read.messages import (
 )
 from qmpcontract.read.splitter import MAX_MESSAGE, Segment, Splitter, overflow
 
-BLOCK = 1 << 16  # bytes read at a time
+BLOCK = 1 << 20  # bytes read at a time (a QEMU schema reply fits in one)
 
 # The first value of every .replies file is a pretty-printed request.
 _HEAD = re.compile(r'[ \t\r\n]*\{[ \t]*\r?\n[ \t\r\n]*"(?:execute|exec-oob)"[ \t]*:')
@@ -128,7 +128,7 @@ def read_replies(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
     yield SessionBoundary(kind, session, end, None, note)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _At:
     """A piece of the file: its line, its offsets, its text, its column in the line."""
 
@@ -138,6 +138,10 @@ class _At:
     text: str
     column: int = 0  # 0-based column of its first character in its line
     ascii: bool = False  # the text is ASCII: a character is a byte
+    # Newlines counted so far: those before position _seen are _lines (messages are
+    # located in increasing order, so each newline is counted once).
+    _seen: int = 0
+    _lines: int = 0
 
     def location(self, name: str, at: int, index: int | None = None) -> Location:
         """The location of the character at 0-based position *at* of the piece."""
@@ -146,8 +150,11 @@ class _At:
         newline = text.rfind("\n", 0, at)
         if newline < 0:
             return Location(name, self.line, self.column + at + 1, byte, message_index=index)
-        line = self.line + text.count("\n", 0, at)
-        return Location(name, line, at - newline, byte, message_index=index)
+        if at < self._seen:
+            self._seen, self._lines = 0, 0
+        self._lines += text.count("\n", self._seen, at)
+        self._seen = at
+        return Location(name, self.line + self._lines, at - newline, byte, message_index=index)
 
 
 def _encode(text: str) -> bytes:
