@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -161,3 +163,17 @@ def test_a_bad_transcript_in_a_worker_is_exit_2(
 def test_negative_jobs_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(EXAMPLE), "-j", "-1"]) == 2
     assert "--jobs -1" in capsys.readouterr().err
+
+
+def test_standard_input_is_checked_in_this_process_whatever_the_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "report.json"
+    stdin = io.TextIOWrapper(io.BytesIO(EXAMPLE.read_bytes()))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    code = main(["check", "-", str(EXAMPLE), "-j", "2", "--output", "json",
+                 "--output-file", str(out)])  # fmt: skip
+    assert code == 0
+    report = json.loads(out.read_text())
+    assert [t["file"] for t in report["transcripts"]] == ["-", str(EXAMPLE)]
+    assert report["summary"]["messages"] == 2 * 61
