@@ -17,6 +17,7 @@ from qmpcontract.contract import load_contracts
 from qmpcontract.importers.self_described import embedded_contracts
 from qmpcontract.location import Location
 from qmpcontract.model.transcript import SessionBuilder, TranscriptInfo, iter_sessions
+from qmpcontract.model.versions import QemuVersion
 from qmpcontract.read.formats import open_transcript
 from qmpcontract.read.messages import (
     BoundaryKind,
@@ -177,3 +178,21 @@ def test_standard_input_is_checked_in_this_process_whatever_the_jobs(
     report = json.loads(out.read_text())
     assert [t["file"] for t in report["transcripts"]] == ["-", str(EXAMPLE)]
     assert report["summary"]["messages"] == 2 * 61
+
+
+def test_reading_ahead_is_bounded_whatever_the_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "LOOKAHEAD", 10)
+    garbage = (_message(n, 0, "not json", Direction.CLIENT) for n in range(1000))
+    info = TranscriptInfo("t", "stream")
+    buffer, version, extra = engine._lookahead(
+        garbage, CheckOptions(extra=embedded_contracts), info
+    )
+    assert len(buffer) == 10 and version is None and extra == []
+    assert next(garbage).index == 10  # the rest is left to be streamed
+
+
+def test_nothing_is_read_ahead_when_nothing_is_wanted() -> None:
+    items = iter(_replay(1))
+    options = CheckOptions(qemu_version=QemuVersion(7, 2, 0))
+    buffer, version, _ = engine._lookahead(items, options, TranscriptInfo("t", "recording"))
+    assert buffer == [] and version == QemuVersion(7, 2, 0)

@@ -164,7 +164,7 @@ def _builtin_findings(session: Session, options: CheckOptions) -> list[Finding]:
     return found
 
 
-LOOKAHEAD = 10_000  # messages read ahead for the QEMU version and the transcript's schema
+LOOKAHEAD = 10_000  # items read ahead, at most, for the QEMU version and the transcript's schema
 
 
 def _looks_like_schema(value: object) -> bool:
@@ -190,18 +190,20 @@ def _lookahead(
     buffer: list[TranscriptItem] = []
     want_version = options.qemu_version is None
     want_schema = options.extra is not None
-    seen = 0
+    if not (want_version or want_schema):
+        return buffer, options.qemu_version, []
     for item in items:
-        buffer.append(item)
-        if isinstance(item, SessionBoundary) or item.value is None:
+        buffer.append(item)  # every item counts, so garbage cannot make the buffer grow
+        if len(buffer) >= LOOKAHEAD:
+            break
+        value = None if isinstance(item, SessionBoundary) else item.value
+        if value is None:
             continue
-        seen += 1
-        value = item.value
         if want_version and version_shown(value):
             want_version = False
         if want_schema and _looks_like_schema(value):
             want_schema = False
-        if not (want_version or want_schema) or seen >= LOOKAHEAD:
+        if not (want_version or want_schema):
             break
     sessions = build_sessions(buffer, pair_by_position=info.pair_by_position)
     version = options.qemu_version or qemu_version_of(sessions)
