@@ -200,7 +200,7 @@ def _work(job: tuple[Path, bool]) -> CheckResult | None:
 
 
 def _in_parallel(
-    jobs: list[tuple[Path, bool]], workers: int, on_read: Callable[[int], None] | None
+    jobs: list[tuple[Path, bool]], workers: int, total: int
 ) -> list[CheckResult | None]:
     """Check *jobs* in *workers* forked processes; results in the order of *jobs*."""
     order = sorted(range(len(jobs)), key=lambda i: -jobs[i][0].stat().st_size)
@@ -208,12 +208,14 @@ def _in_parallel(
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(workers, mp_context=context)
     try:
+        # The first submit forks every worker: before the progress bar starts its thread.
         futures = {pool.submit(_work, jobs[i]): i for i in order}  # largest first
-        for future in as_completed(futures):
-            index = futures[future]
-            results[index] = future.result()  # re-raises a worker's InputError
-            if on_read is not None:
-                on_read(jobs[index][0].stat().st_size)
+        with byte_progress(total) as on_read:
+            for future in as_completed(futures):
+                index = futures[future]
+                results[index] = future.result()  # re-raises a worker's InputError
+                if on_read is not None:
+                    on_read(jobs[index][0].stat().st_size)
     finally:
         pool.shutdown(cancel_futures=True)
     return results
@@ -234,15 +236,15 @@ def run(args: argparse.Namespace) -> int:
         for path in inputs
     ]
     checked: list[CheckResult | None]
-    with byte_progress(total) as on_read:
-        files = [(p, d) for p, d in jobs if p is not None]
-        if workers > 1 and len(files) > 1 and len(files) == len(jobs):
-            _STATE = (args, contracts, options)
-            try:
-                checked = _in_parallel(files, min(workers, len(files)), on_read)
-            finally:
-                _STATE = None
-        else:
+    files = [(p, d) for p, d in jobs if p is not None]
+    if workers > 1 and len(files) > 1 and len(files) == len(jobs):
+        _STATE = (args, contracts, options)
+        try:
+            checked = _in_parallel(files, min(workers, len(files)), total)
+        finally:
+            _STATE = None
+    else:
+        with byte_progress(total) as on_read:
             checked = [_check_one(p, args, contracts, options, d, on_read) for p, d in jobs]
     results = [r for r in checked if r is not None]
     skipped = len(checked) - len(results)
