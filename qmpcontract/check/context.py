@@ -37,6 +37,23 @@ class RuleContext:
     info: TranscriptInfo
     _properties: dict[str, Mapping[str, object]] = field(default_factory=dict)
     _schemas: dict[tuple[str, str], tuple[str, SchemaValidator]] = field(default_factory=dict)
+    _annotated: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
+
+    def annotated_arguments(self, command: Command) -> list[tuple[str, object]]:
+        """``(name, x-qmp annotation)`` of *command*'s arguments that have one.
+
+        An argument without an annotation is neither deprecated nor versioned, so
+        the rules about those never need to look at it.
+        """
+        found = self._annotated.get(command.name)
+        if found is None:
+            found = [
+                (name, schema["x-qmp"])
+                for name, schema in self.argument_properties(command).items()
+                if isinstance(schema, dict) and schema.get("x-qmp") is not None
+            ]
+            self._annotated[command.name] = found
+        return found
 
     def part_schema(self, element: str, part: str) -> tuple[str, SchemaValidator]:
         """The pointer of a *part* of an element of this rule's contract, and its validator.

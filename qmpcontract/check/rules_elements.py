@@ -206,8 +206,7 @@ def _deprecated_arguments(
     arguments = request.body.get("arguments")
     if not isinstance(arguments, Mapping):
         return
-    for name, schema in ctx.argument_properties(command).items():
-        annotation = schema.get("x-qmp") if isinstance(schema, dict) else None
+    for name, annotation in ctx.annotated_arguments(command):
         deprecated = isinstance(annotation, dict) and annotation.get("status") == "deprecated"
         if name in arguments and deprecated:
             yield ctx.finding(
@@ -255,8 +254,7 @@ def version_window(ctx: RuleContext, session: Session) -> Iterator[Finding]:
                 element=command.pointer,
             )
         arguments = exchange.request.body.get("arguments")
-        for name, schema in ctx.argument_properties(command).items():
-            annotation = schema.get("x-qmp") if isinstance(schema, dict) else None
+        for name, annotation in ctx.annotated_arguments(command):
             given = isinstance(arguments, Mapping) and name in arguments
             if given and not member_available(annotation, version):
                 since = annotation.get("since") if isinstance(annotation, dict) else None
