@@ -166,7 +166,7 @@ class Validators:
             uri = contract_uri(contract) + "#" + pointer
             try:
                 fast: Check | None = self._compiler.compile_uri(uri)
-            except Unsupported:
+            except (Unsupported, RecursionError):  # jsonschema decides (and explains) alone
                 fast = None
             full = Draft202012Validator({"$ref": uri}, registry=self.registry)
             validator = self._cache[key] = SchemaValidator(full, fast)

@@ -108,19 +108,19 @@ class Annotations:
 
     def __init__(self, compiler: Compiler) -> None:
         self._compiler = compiler
-        self._done: dict[int, Keys] = {}
+        self.done: dict[int, Keys] = {}  # insertion-ordered: the compiler may roll back
 
     def keys(self, node: object, resolver: Resolver[Any]) -> Keys:
         """The function giving the members of an object that *node* evaluates."""
         key = id(node)
-        done = self._done.get(key)
+        done = self.done.get(key)
         if done is not None:
             return done
         cell: list[Keys] = []
-        self._done[key] = lambda x: cell[0](x)
+        self.done[key] = lambda x: cell[0](x)
         built = self._build(node, resolver)
         cell.append(built)
-        self._done[key] = built
+        self.done[key] = built
         return built
 
     def unevaluated(

@@ -154,6 +154,7 @@ class Compiler:
         self._done: dict[int, Check] = {}
         self._keep: list[object] = []  # nodes must outlive the ids they are cached by
         self.annotations = Annotations(self)
+        self._depth = 0  # compile calls under way (nested through subschemas and refs)
 
     def compile_uri(self, uri: str) -> Check:
         """The check of the schema at *uri* (``base#pointer``)."""
@@ -173,13 +174,27 @@ class Compiler:
         done = self._done.get(key)
         if done is not None:
             return done
+        marks = (len(self._done), len(self.annotations.done)) if not self._depth else None
         cell: list[Check] = []
         self._done[key] = lambda x: cell[0](x)  # a reference back to a node being built
         self._keep.append(node)
-        check = self._build(node, resolver)
+        self._depth += 1
+        try:
+            check = self._build(node, resolver)
+        except BaseException:
+            if marks is not None:  # forget every node of the failed attempt: some of them
+                self._forget(*marks)  # refer to nodes that will never be built
+            raise
+        finally:
+            self._depth -= 1
         cell.append(check)
         self._done[key] = check
         return check
+
+    def _forget(self, checks: int, keys: int) -> None:
+        for cache, mark in ((self._done, checks), (self.annotations.done, keys)):
+            for key in list(cache)[mark:]:
+                del cache[key]
 
     def sub(self, node: object, resolver: Resolver[Any]) -> Check:
         """The check of a subschema (which may not set its own ``$id``)."""
