@@ -183,16 +183,21 @@ def test_standard_input_is_checked_in_this_process_whatever_the_jobs(
 def test_reading_ahead_is_bounded_whatever_the_messages(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine, "LOOKAHEAD", 10)
     garbage = (_message(n, 0, "not json", Direction.CLIENT) for n in range(1000))
-    info = TranscriptInfo("t", "stream")
-    buffer, version, extra = engine._lookahead(
-        garbage, CheckOptions(extra=embedded_contracts), info
+    builder = SessionBuilder()
+    done, version, extra = engine._lookahead(
+        garbage, CheckOptions(extra=embedded_contracts), builder
     )
-    assert len(buffer) == 10 and version is None and extra == []
+    assert done == [] and version is None and extra == []
+    (session,) = builder.open_sessions()
+    assert len(session.messages) == 10  # read ahead: ten items, no more
     assert next(garbage).index == 10  # the rest is left to be streamed
 
 
 def test_nothing_is_read_ahead_when_nothing_is_wanted() -> None:
-    items = iter(_replay(1))
+    replay = list(_replay(1))
+    items = iter(replay)
     options = CheckOptions(qemu_version=QemuVersion(7, 2, 0))
-    buffer, version, _ = engine._lookahead(items, options, TranscriptInfo("t", "recording"))
-    assert buffer == [] and version == QemuVersion(7, 2, 0)
+    builder = SessionBuilder()
+    done, version, _ = engine._lookahead(items, options, builder)
+    assert done == [] and builder.open_sessions() == [] and version == QemuVersion(7, 2, 0)
+    assert next(items) is replay[0]  # not one item was taken

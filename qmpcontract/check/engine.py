@@ -39,9 +39,8 @@ from qmpcontract.model.findings import Finding
 from qmpcontract.model.transcript import (
     Kind,
     Session,
+    SessionBuilder,
     TranscriptInfo,
-    build_sessions,
-    iter_sessions,
     qemu_version_of,
     version_shown,
 )
@@ -178,23 +177,24 @@ def _looks_like_schema(value: object) -> bool:
 
 
 def _lookahead(
-    items: Iterator[TranscriptItem], options: CheckOptions, info: TranscriptInfo
-) -> tuple[list[TranscriptItem], QemuVersion | None, list[Contract]]:
+    items: Iterator[TranscriptItem], options: CheckOptions, builder: SessionBuilder
+) -> tuple[list[Session], QemuVersion | None, list[Contract]]:
     """Read ahead until the QEMU version (and the transcript's own schema) are known.
 
-    Reading stops at the first greeting or ``query-version`` reply when the
-    version is all that is needed, after a ``query-qmp-schema`` reply when the
-    transcript's schema is wanted too, and after :data:`LOOKAHEAD` messages in
-    any case; what was read is checked like the rest.
+    Items read are fed to *builder*; the sessions it hands over meanwhile are
+    returned, to be checked like the rest.  Reading stops at the first greeting
+    or ``query-version`` reply when the version is all that is needed, after a
+    ``query-qmp-schema`` reply when the transcript's schema is wanted too, and
+    after :data:`LOOKAHEAD` items in any case.
     """
-    buffer: list[TranscriptItem] = []
+    done: list[Session] = []
     want_version = options.qemu_version is None
     want_schema = options.extra is not None
     if not (want_version or want_schema):
-        return buffer, options.qemu_version, []
-    for item in items:
-        buffer.append(item)  # every item counts, so garbage cannot make the buffer grow
-        if len(buffer) >= LOOKAHEAD:
+        return done, options.qemu_version, []
+    for count, item in enumerate(items, start=1):
+        done.extend(builder.feed(item))  # every item counts: garbage cannot make this grow
+        if count >= LOOKAHEAD:
             break
         value = None if isinstance(item, SessionBoundary) else item.value
         if value is None:
@@ -205,10 +205,10 @@ def _lookahead(
             want_schema = False
         if not (want_version or want_schema):
             break
-    sessions = build_sessions(buffer, pair_by_position=info.pair_by_position)
+    sessions = sorted([*done, *builder.open_sessions()], key=lambda s: s.number)
     version = options.qemu_version or qemu_version_of(sessions)
     extra = list(options.extra(sessions, version)) if options.extra is not None else []
-    return buffer, version, extra
+    return done, version, extra
 
 
 def check_items(
@@ -225,7 +225,8 @@ def check_items(
     options = options or CheckOptions()
     implementations = load_implementations()
     stream = iter(items)
-    buffer, version, extra = _lookahead(stream, options, info)
+    builder = SessionBuilder(pair_by_position=info.pair_by_position)
+    done, version, extra = _lookahead(stream, options, builder)
     applied = select_contracts(contracts, version, options.pinned)
     applied.extend(extra)
     validators = Validators([*contracts, *extra], version, applied)
@@ -244,9 +245,7 @@ def check_items(
             ran.add(rule.id)
     findings: list[Finding] = []
     counts = _Counts()
-    for session in iter_sessions(
-        itertools.chain(buffer, stream), pair_by_position=info.pair_by_position
-    ):
+    for session in itertools.chain(done, builder.run(stream)):
         counts.add(session)
         findings.extend(_builtin_findings(session, options))
         names = session.names

@@ -39,9 +39,7 @@ def _schema_finding(
 ) -> Finding | None:
     """A finding if *instance* breaks the schema of *part* of *element*, else None."""
     pointer, validator = ctx.part_schema(element, part)
-    if validator.is_valid(instance):
-        return None
-    error = first_error(validator, instance)
+    error = first_error(validator, instance)  # the fast check first, jsonschema if invalid
     if error is None:
         return None
     reason, where = explain(error, _BASES[part])

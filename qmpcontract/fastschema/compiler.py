@@ -122,16 +122,6 @@ def _tagged(schemas: Sequence[object], subs: list[Check], generic: Check) -> Che
     return check
 
 
-def _fuse(node: Mapping[str, Any], checks: list[Check]) -> Check:
-    """One closure for the commonest node, an object type with object keywords."""
-    if node.get("type") == "object" and len(checks) == 2 and "$ref" not in node:
-        rest = checks[1]
-        inner = getattr(rest, "object_inner", None)
-        if inner is not None:
-            return lambda x: isinstance(x, dict) and inner(x)
-    return _all(checks)
-
-
 def _joined(patterns: Mapping[str, object]) -> re.Pattern[str] | None:
     """The patterns as one: jsonschema's ``additionalProperties`` searches names with that."""
     # Not the same as each in turn: (a)\1|^(b)\1$ does not match "bb".
@@ -198,9 +188,6 @@ class Compiler:
 
     def sub(self, node: object, resolver: Resolver[Any]) -> Check:
         """The check of a subschema (which may not set its own ``$id``)."""
-        return self._sub(node, resolver)
-
-    def _sub(self, node: object, resolver: Resolver[Any]) -> Check:
         if isinstance(node, Mapping) and "$id" in node:
             raise Unsupported("$id inside a schema")
         return self.compile(node, resolver)
@@ -220,20 +207,21 @@ class Compiler:
             checks.append(self._type(node["type"]))
         if "$ref" in node:
             resolved = resolver.lookup(node["$ref"])
-            checks.append(self._sub(resolved.contents, resolved.resolver))
+            checks.append(self.sub(resolved.contents, resolved.resolver))
         checks.extend(self._values(node))
         objects = self._object(node, resolver)
         if objects is not None:
-            only = _only(TYPES["object"], objects)
-            only.object_inner = objects  # type: ignore[attr-defined]
-            checks.append(only)
+            checks.append(_only(TYPES["object"], objects))
         checks.extend(self._arrays(node, resolver))
         checks.extend(self._scalars(node))
         checks.extend(self._logic(node, resolver))
         if "unevaluatedProperties" in node:
             unevaluated = self.annotations.unevaluated(node, resolver)
             checks.append(_only(TYPES["object"], unevaluated))
-        return _fuse(node, checks)
+        if objects is not None and len(checks) == 2 and node.get("type") == "object":
+            # The commonest node, an object type with object keywords: one closure.
+            return lambda x: isinstance(x, dict) and objects(x)
+        return _all(checks)
 
     def _type(self, expected: object) -> Check:
         names = [expected] if isinstance(expected, str) else list(expected)  # type: ignore[call-overload]
@@ -265,18 +253,18 @@ class Compiler:
         )  # fmt: skip
         if not any(k in node for k in keys):
             return None
-        props = {k: self._sub(v, resolver) for k, v in node.get("properties", {}).items()}
+        props = {k: self.sub(v, resolver) for k, v in node.get("properties", {}).items()}
         patterns = [
-            (re.compile(p), self._sub(v, resolver))
+            (re.compile(p), self.sub(v, resolver))
             for p, v in node.get("patternProperties", {}).items()
         ]
         additional = node.get("additionalProperties")
-        extra = None if additional is None else self._sub(additional, resolver)
+        extra = None if additional is None else self.sub(additional, resolver)
         joined = _joined(node.get("patternProperties", {})) if extra is not None else None
         required = tuple(node.get("required", ()))
         low, high = node.get("minProperties"), node.get("maxProperties")
         names = node.get("propertyNames")
-        name_check = None if names is None else self._sub(names, resolver)
+        name_check = None if names is None else self.sub(names, resolver)
         depends = {k: tuple(v) for k, v in node.get("dependentRequired", {}).items()}
         plain = not patterns and extra is None
 
@@ -314,8 +302,8 @@ class Compiler:
 
     def _arrays(self, node: Mapping[str, Any], resolver: Resolver[Any]) -> list[Check]:
         checks: list[Check] = []
-        prefix = [self._sub(s, resolver) for s in node.get("prefixItems", ())]
-        rest = self._sub(node["items"], resolver) if "items" in node else None
+        prefix = [self.sub(s, resolver) for s in node.get("prefixItems", ())]
+        rest = self.sub(node["items"], resolver) if "items" in node else None
         if prefix or rest is not None:
 
             def items(x: list[Any]) -> bool:
@@ -364,13 +352,13 @@ class Compiler:
         return checks
 
     def _all_of(self, schemas: Sequence[object], resolver: Resolver[Any]) -> Check:
-        every = _all([self._sub(s, resolver) for s in schemas])
+        every = _all([self.sub(s, resolver) for s in schemas])
         found = discriminated(schemas)
         if found is None:
             return every
         member, branches = found
         table = {
-            value: _all([self._sub(then, resolver) for then in thens])
+            value: _all([self.sub(then, resolver) for then in thens])
             for value, thens in branches.items()
         }
 
@@ -390,20 +378,20 @@ class Compiler:
         if "allOf" in node:
             checks.append(self._all_of(node["allOf"], resolver))
         if "anyOf" in node:
-            anyof = [self._sub(s, resolver) for s in node["anyOf"]]
+            anyof = [self.sub(s, resolver) for s in node["anyOf"]]
             checks.append(_tagged(node["anyOf"], anyof, lambda x: any(s(x) for s in anyof)))
         if "oneOf" in node:
-            oneof = [self._sub(s, resolver) for s in node["oneOf"]]
+            oneof = [self.sub(s, resolver) for s in node["oneOf"]]
             checks.append(
                 _tagged(node["oneOf"], oneof, lambda x: sum(1 for s in oneof if s(x)) == 1)
             )
         if "not" in node:
-            negated = self._sub(node["not"], resolver)
+            negated = self.sub(node["not"], resolver)
             checks.append(lambda x: not negated(x))
         if "if" in node:
-            condition = self._sub(node["if"], resolver)
-            then = self._sub(node["then"], resolver) if "then" in node else None
-            other = self._sub(node["else"], resolver) if "else" in node else None
+            condition = self.sub(node["if"], resolver)
+            then = self.sub(node["then"], resolver) if "then" in node else None
+            other = self.sub(node["else"], resolver) if "else" in node else None
 
             def branch(x: Any) -> bool:
                 chosen = then if condition(x) else other

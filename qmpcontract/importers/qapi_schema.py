@@ -29,7 +29,7 @@ from qmpcontract.importers.qapi_names import SPECIAL_FEATURES
 from qmpcontract.importers.qapi_snapshot import to_snapshot
 from qmpcontract.model.qemu_api import ApiSnapshot
 from qmpcontract.model.versions import QemuVersion
-from qmpcontract.read.qapi import Dialect, QapiSource, parse_qapi
+from qmpcontract.read.qapi import Dialect, QapiDoc, QapiSource, parse_qapi
 from qmpcontract.read.qapi_source import QapiError, SourceInfo
 
 MAX_FEATURES = 64
@@ -75,6 +75,14 @@ def load_qapi(
     source = parse_qapi(root, dialect, include_root)
     schema = QapiSchema(source)
     return to_snapshot(schema.entities, source, version)
+
+
+_Head = tuple[str, SourceInfo, str, "QapiDoc | None", object, list[ent.Member]]
+
+
+def _head(d: defs.Definition, features: list[ent.Member]) -> _Head:
+    """What every entity starts with: name, source, meta-type, doc, condition, features."""
+    return d.name, d.info, d.meta, d.doc, d.ifcond, features
 
 
 class QapiSchema:
@@ -182,11 +190,7 @@ class QapiSchema:
     def _def_enum(self, d: defs.Definition) -> None:
         features = self._features(d.features, d.info, d.name)
         values = [self._member(m, d.info, d.name, "value") for m in d.members]
-        self._define(
-            ent.Enum(
-                d.name, d.info, d.meta, d.doc, d.ifcond, features, values=values, prefix=d.prefix
-            )
-        )
+        self._define(ent.Enum(*_head(d, features), values=values, prefix=d.prefix))
 
     def _def_struct(self, d: defs.Definition) -> None:
         features = self._features(d.features, d.info, d.name)
@@ -194,12 +198,7 @@ class QapiSchema:
         base = d.base if isinstance(d.base, str) else None
         self._define(
             ent.Object(
-                d.name,
-                d.info,
-                d.meta,
-                d.doc,
-                d.ifcond,
-                features,
+                *_head(d, features),
                 base_name=base,
                 local_members=members,
             )
@@ -216,12 +215,7 @@ class QapiSchema:
         branches = [self._member(m, d.info, d.name, "branch") for m in d.members]
         self._define(
             ent.Object(
-                d.name,
-                d.info,
-                d.meta,
-                d.doc,
-                d.ifcond,
-                features,
+                *_head(d, features),
                 base_name=base,
                 branches=ent.Branches(d.info, d.discriminator, branches),
             )
@@ -245,12 +239,7 @@ class QapiSchema:
         tag = ent.Member("member", "type", d.info, d.name, None, kind)
         self._define(
             ent.Object(
-                d.name,
-                d.info,
-                d.meta,
-                d.doc,
-                d.ifcond,
-                features,
+                *_head(d, features),
                 local_members=[tag],
                 branches=ent.Branches(d.info, "type", branches),
             )
@@ -259,9 +248,7 @@ class QapiSchema:
     def _def_alternate(self, d: defs.Definition) -> None:
         features = self._features(d.features, d.info, d.name)
         branches = [self._member(m, d.info, d.name, "branch") for m in d.members]
-        self._define(
-            ent.Alternate(d.name, d.info, d.meta, d.doc, d.ifcond, features, branches=branches)
-        )
+        self._define(ent.Alternate(*_head(d, features), branches=branches))
 
     def _arguments(self, d: defs.Definition) -> str | None:
         return d.data_type or self._implicit(d.name, d.info, "arg", d.members)
@@ -282,12 +269,7 @@ class QapiSchema:
         )
         self._define(
             ent.Command(
-                d.name,
-                d.info,
-                d.meta,
-                d.doc,
-                d.ifcond,
-                features,
+                *_head(d, features),
                 arg_type_name=arguments,
                 ret_type_name=returns,
                 boxed=d.boxed,
@@ -301,12 +283,7 @@ class QapiSchema:
         arguments = self._arguments(d)
         self._define(
             ent.Event(
-                d.name,
-                d.info,
-                d.meta,
-                d.doc,
-                d.ifcond,
-                features,
+                *_head(d, features),
                 arg_type_name=arguments,
                 boxed=d.boxed,
             )

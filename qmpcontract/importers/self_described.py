@@ -18,12 +18,12 @@ from pathlib import Path
 from qmpcontract.contract.build import build_contract
 from qmpcontract.errors import InputError
 from qmpcontract.importers.introspection import snapshot_from_schema
-from qmpcontract.importers.sources import load_introspection
+from qmpcontract.importers.sources import load_introspection, schema_reply
 from qmpcontract.importers.to_contract import snapshot_contract
 from qmpcontract.location import Location
 from qmpcontract.model.contract import Contract
 from qmpcontract.model.qemu_api import ApiSnapshot
-from qmpcontract.model.transcript import Kind, Session
+from qmpcontract.model.transcript import Session
 from qmpcontract.model.versions import QemuVersion
 
 CONTRACT_ID = "qemu-introspection"
@@ -55,21 +55,12 @@ def snapshot_rules() -> Contract:
 
 def embedded_contracts(sessions: Sequence[Session], version: QemuVersion | None) -> list[Contract]:
     """The snapshot contract of the first ``query-qmp-schema`` reply in *sessions*."""
-    for session in sessions:
-        for exchange in session.exchanges:
-            response = exchange.response
-            if exchange.command != "query-qmp-schema" or response is None:
-                continue
-            reply = response.body.get("return")
-            if response.kind is not Kind.SUCCESS or not isinstance(reply, list):
-                continue
-            where = response.raw.location
-            source = f"{where}"
-            snapshot = snapshot_from_schema(reply, version=version, source=source, where=where)
-            if version is None:
-                return []  # without a QEMU version a snapshot cannot say 'since'
-            return [snapshot_to_contract(snapshot, version, f"query-qmp-schema reply at {source}")]
-    return []
+    found = schema_reply(sessions)
+    if found is None or version is None:
+        return []  # without a QEMU version a snapshot cannot say 'since'
+    reply, where = found
+    snapshot = snapshot_from_schema(reply, version=version, source=str(where), where=where)
+    return [snapshot_to_contract(snapshot, version, f"query-qmp-schema reply at {where}")]
 
 
 @lru_cache(maxsize=8)

@@ -9,14 +9,14 @@ QEMU version comes from the same transcript (greeting or ``query-version``).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from qmpcontract.errors import InputError, InputReadError
 from qmpcontract.importers.introspection import snapshot_from_schema
 from qmpcontract.location import Location
 from qmpcontract.model.qemu_api import ApiSnapshot
-from qmpcontract.model.transcript import Kind, build_sessions, qemu_version_of
+from qmpcontract.model.transcript import Kind, Session, build_sessions, qemu_version_of
 from qmpcontract.model.versions import QemuVersion
 from qmpcontract.read.formats import open_transcript
 from qmpcontract.read.messages import decode
@@ -55,7 +55,16 @@ def load_introspection(path: Path, version: QemuVersion | None = None) -> ApiSna
     sessions = build_sessions(
         transcript.items(), pair_by_position=transcript.format.pair_by_position
     )
+    found = schema_reply(sessions)
+    if found is None:
+        raise InputError("no query-qmp-schema reply in this file", Location(str(path)))
+    reply, where = found
     found_version = version or qemu_version_of(sessions)
+    return snapshot_from_schema(reply, version=found_version, source=str(where), where=where)
+
+
+def schema_reply(sessions: Sequence[Session]) -> tuple[list[object], Location] | None:
+    """The first successful ``query-qmp-schema`` reply in *sessions*, and where it is."""
     for session in sessions:
         for exchange in session.exchanges:
             response = exchange.response
@@ -63,8 +72,5 @@ def load_introspection(path: Path, version: QemuVersion | None = None) -> ApiSna
                 continue
             reply = response.body.get("return")
             if response.kind is Kind.SUCCESS and isinstance(reply, list):
-                where = response.raw.location
-                return snapshot_from_schema(
-                    reply, version=found_version, source=str(where), where=where
-                )
-    raise InputError("no query-qmp-schema reply in this file", Location(str(path)))
+                return reply, response.raw.location
+    return None

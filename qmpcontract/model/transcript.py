@@ -276,9 +276,19 @@ class SessionBuilder:
                 settled.append(number)
         return [self._open.pop(n)[0] for n in sorted(settled)]
 
+    def open_sessions(self) -> list[Session]:
+        """The sessions not handed over yet, as they are so far, in session order."""
+        return [self._open[n][0] for n in sorted(self._open)]
+
+    def run(self, items: Iterable[TranscriptItem]) -> Iterator[Session]:
+        """Take every item of *items*, handing over each session when done, then the rest."""
+        for item in items:
+            yield from self.feed(item)
+        yield from self.finish()
+
     def finish(self) -> list[Session]:
         """The sessions not handed over yet, in session order (the input ended)."""
-        done = [self._open[n][0] for n in sorted(self._open)]
+        done = self.open_sessions()
         self._open.clear()
         self._closing.clear()
         self._ended.clear()
@@ -289,10 +299,7 @@ def iter_sessions(
     items: Iterable[TranscriptItem], *, pair_by_position: bool = False
 ) -> Iterator[Session]:
     """The sessions of *items*, each as soon as it is done (see :class:`SessionBuilder`)."""
-    builder = SessionBuilder(pair_by_position=pair_by_position)
-    for item in items:
-        yield from builder.feed(item)
-    yield from builder.finish()
+    return SessionBuilder(pair_by_position=pair_by_position).run(items)
 
 
 def build_sessions(
