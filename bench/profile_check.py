@@ -32,7 +32,8 @@ from qmpcontract.check import engine
 from qmpcontract.check.validators import SchemaValidator
 from qmpcontract.cli.common import contracts_for
 from qmpcontract.importers.self_described import embedded_contracts
-from qmpcontract.model.transcript import TranscriptInfo, iter_sessions
+from qmpcontract.model.session_builder import iter_sessions
+from qmpcontract.model.transcript import TranscriptInfo
 from qmpcontract.read.formats import open_transcript
 
 

@@ -16,7 +16,8 @@ from qmpcontract.cli import main
 from qmpcontract.contract import load_contracts
 from qmpcontract.importers.self_described import embedded_contracts
 from qmpcontract.location import Location
-from qmpcontract.model.transcript import SessionBuilder, TranscriptInfo, iter_sessions
+from qmpcontract.model.session_builder import SessionBuilder, iter_sessions
+from qmpcontract.model.transcript import TranscriptInfo
 from qmpcontract.model.versions import QemuVersion
 from qmpcontract.read.formats import open_transcript
 from qmpcontract.read.messages import (

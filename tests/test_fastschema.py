@@ -38,7 +38,8 @@ from qmpcontract.model.contract import Contract
 from qmpcontract.model.contract_set import ContractSet
 from qmpcontract.model.schema_registry import contract_uri, schema_document
 from qmpcontract.model.schema_walk import walk_schema
-from qmpcontract.model.transcript import Kind, Session, build_sessions, qemu_version_of
+from qmpcontract.model.session_builder import build_sessions
+from qmpcontract.model.transcript import Kind, Session, qemu_version_of
 from qmpcontract.read.formats import open_transcript
 
 from .conftest import SHARED_CORPUS

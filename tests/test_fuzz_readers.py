@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from qmpcontract.errors import InputError, QmpContractError
-from qmpcontract.model.transcript import build_sessions
+from qmpcontract.model.session_builder import build_sessions
 from qmpcontract.read.formats import FORMATS
 from qmpcontract.read.messages import RawMessage
 from qmpcontract.read.qapi import parse_qapi

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from qmpcontract.location import Location
-from qmpcontract.model.transcript import Kind, build_sessions
+from qmpcontract.model.session_builder import build_sessions
+from qmpcontract.model.transcript import Kind
 from qmpcontract.read.messages import Direction, RawMessage, decode
 
 

@@ -21,7 +21,7 @@ from qmpcontract.location import Location, join_pointer
 from qmpcontract.model.contract import Command, Contract, ErrorClass, Event, Level, Rule
 from qmpcontract.model.findings import ContractRef, Finding
 from qmpcontract.model.frozen_json import thaw
-from qmpcontract.model.transcript import Message, TranscriptInfo
+from qmpcontract.model.transcript import Message, Session, TranscriptInfo
 from qmpcontract.model.versions import QemuVersion
 
 
@@ -54,6 +54,14 @@ class RuleContext:
             ]
             self._annotated[command.name] = found
         return found
+
+    def carry(self, session: Session) -> dict[str, Any]:
+        """What this rule keeps from one part of a connection to the next.
+
+        Empty on a connection's first part; the same dictionary on every later
+        part (see :class:`~qmpcontract.model.transcript.Session`).
+        """
+        return session.state.setdefault((self.contract.ref, self.rule.id), {})
 
     def part_schema(self, element: str, part: str) -> tuple[str, SchemaValidator]:
         """The pointer of a *part* of an element of this rule's contract, and its validator.

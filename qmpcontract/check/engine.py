@@ -36,10 +36,10 @@ from qmpcontract.model.check_kinds import CHECK_KINDS, Scope
 from qmpcontract.model.contract import Contract
 from qmpcontract.model.contract_set import ContractSet
 from qmpcontract.model.findings import Finding
+from qmpcontract.model.session_builder import SessionBuilder
 from qmpcontract.model.transcript import (
     Kind,
     Session,
-    SessionBuilder,
     TranscriptInfo,
     qemu_version_of,
     version_shown,
@@ -164,6 +164,7 @@ def _builtin_findings(session: Session, options: CheckOptions) -> list[Finding]:
 
 
 LOOKAHEAD = 10_000  # items read ahead, at most, for the QEMU version and the transcript's schema
+PART_SIZE = 20_000  # messages: a longer connection is checked in parts of about this size
 
 
 def _looks_like_schema(value: object) -> bool:
@@ -225,7 +226,7 @@ def check_items(
     options = options or CheckOptions()
     implementations = load_implementations()
     stream = iter(items)
-    builder = SessionBuilder(pair_by_position=info.pair_by_position)
+    builder = SessionBuilder(pair_by_position=info.pair_by_position, part_size=PART_SIZE)
     done, version, extra = _lookahead(stream, options, builder)
     applied = select_contracts(contracts, version, options.pinned)
     applied.extend(extra)
@@ -249,8 +250,9 @@ def check_items(
         counts.add(session)
         findings.extend(_builtin_findings(session, options))
         names = session.names
+        whole = session.whole  # a part of a connection runs every rule: rules carry state
         for ctx, implementation, elements in runs:
-            if elements is None or not elements.isdisjoint(names):
+            if elements is None or not whole or not elements.isdisjoint(names):
                 findings.extend(_run(ctx, implementation, session, options))
     unique = {f.dedup_key(): f for f in findings}
     ordered = tuple(sorted(unique.values(), key=Finding.sort_key))
@@ -313,7 +315,7 @@ class _Counts:
             self.kinds[message.kind.value] += 1
             raw: RawMessage = message.raw
             self.directions[raw.direction.value if raw.direction else "unknown"] += 1
-        self.sessions += 1
+        self.sessions += session.part == 0
         self.truncated += session.truncated
         self.exchanges += len(session.exchanges)
         self.unanswered += sum(1 for e in session.exchanges if e.response is None)

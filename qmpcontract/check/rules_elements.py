@@ -129,7 +129,14 @@ def _error_class(message: Message) -> str | None:
 @implements("error-class-allowed")
 def error_class_allowed(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """An error response to a command uses a class the command lists (or an alias)."""
-    negotiated = _negotiated_at(session)
+    carry = ctx.carry(session)
+    negotiated = carry.get("at")
+    if negotiated is None:
+        negotiated = carry["at"] = _negotiated_at(session)
+    # CommandNotFound from an earlier part, before any negotiation: judged only if none follows
+    deferred: list[Finding] = carry.setdefault("deferred", [])
+    if negotiated is not None:
+        deferred.clear()  # they came before the negotiation: the negotiation rule judges them
     classes = ctx.error_classes()
     for exchange, command in _requests(ctx, session):
         response = exchange.response
@@ -145,7 +152,7 @@ def error_class_allowed(ctx: RuleContext, session: Session) -> Iterator[Finding]
         canonical = classes[name].name if name in classes else name
         if canonical not in command.errors:
             allowed = ", ".join(command.errors) or "none"
-            yield ctx.finding(
+            found = ctx.finding(
                 f"'{command.name}' failed with error class '{name}', which it does not list",
                 response,
                 pointer="/error/class",
@@ -153,6 +160,12 @@ def error_class_allowed(ctx: RuleContext, session: Session) -> Iterator[Finding]
                 expected=allowed,
                 actual=name,
             )
+            if name == NOT_FOUND and negotiated is None and not session.last:
+                deferred.append(found)
+            else:
+                yield found
+    if session.last:
+        yield from deferred
 
 
 @implements("error-spelling")

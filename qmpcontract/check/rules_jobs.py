@@ -12,6 +12,7 @@ when the recording stopped, which is reported for information.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 
 from qmpcontract.check.context import RuleContext
 from qmpcontract.check.registry import UNFINISHED_JOB, implements
@@ -38,87 +39,129 @@ def _data(message: Message) -> Mapping[str, object]:
     return data if isinstance(data, Mapping) else {}
 
 
-def _started(ctx: RuleContext, session: Session) -> list[tuple[Exchange, Command, str]]:
+@dataclass
+class _Job:
+    """A job started by a command, while its end is looked for."""
+
+    request: Message
+    command: Command
+    job: str
+    ends: dict[str, str]  # terminal event -> the data member naming the job
+    seen: list[Message] = field(default_factory=list)  # its first two terminal events
+    status_end: Message | None = None  # the first JOB_STATUS_CHANGE to an ended status
+    listed_without: list[Message] = field(default_factory=list)  # query-block-jobs replies
+
+
+def _start(commands: Mapping[str, Command], exchange: Exchange) -> tuple[Command, str] | None:
+    """The command and job id of a successful job start, else None."""
+    command = commands.get(exchange.command or "")
+    response = exchange.response
+    if command is None or command.job is None or response is None:
+        return None
+    if response.kind is not Kind.SUCCESS:
+        return None
+    job = _job_id(exchange.request.body.get("arguments", {}), command.job)
+    return None if job is None else (command, job)
+
+
+def _lists(response: Message | None) -> list[object] | None:
+    """The jobs a successful query-block-jobs reply lists, else None."""
+    if response is None or response.kind is not Kind.SUCCESS:
+        return None
+    listed = response.body.get("return")
+    return listed if isinstance(listed, list) else None
+
+
+def _walk(ctx: RuleContext, session: Session) -> list[tuple[int, object]]:
+    """Job starts, events and query-block-jobs exchanges of a part, in message order."""
     commands = ctx.commands()
-    started = []
+    points: list[tuple[int, object]] = []
     for exchange in session.exchanges:
-        command = commands.get(exchange.command or "")
-        response = exchange.response
-        if command is None or command.job is None or response is None:
-            continue
-        if response.kind is not Kind.SUCCESS:
-            continue
-        job = _job_id(exchange.request.body.get("arguments", {}), command.job)
-        if job is not None:
-            started.append((exchange, command, job))
-    return started
-
-
-def _end_evidence(session: Session, job: str, start: int, stop: int) -> Message | None:
-    """The first message proving the job ended, between *start* and *stop*."""
-    for message in session.messages[: stop if stop >= 0 else None]:
-        if message.index <= start:
-            continue
-        if message.kind is Kind.EVENT and message.name == "JOB_STATUS_CHANGE":
-            data = _data(message)
-            if data.get("id") == job and data.get("status") in ENDED_STATUSES:
-                return message
-    for exchange in session.exchanges:
-        response = exchange.response
-        if exchange.command != "query-block-jobs" or response is None:
-            continue
-        if exchange.request.index <= start or (stop >= 0 and response.index >= stop):
-            continue
-        listed = response.body.get("return")
-        if response.kind is not Kind.SUCCESS or not isinstance(listed, list):
-            continue
-        if not any(isinstance(j, Mapping) and j.get("device") == job for j in listed):
-            return response
-    return None
+        started = _start(commands, exchange)
+        if started is not None:
+            points.append((exchange.request.index, (exchange.request, *started)))
+        elif exchange.command == "query-block-jobs" and _lists(exchange.response) is not None:
+            points.append((exchange.request.index, exchange))
+    points.extend((m.index, m) for m in session.messages if m.kind is Kind.EVENT)
+    points.sort(key=lambda point: point[0])
+    return points
 
 
 @implements("job-terminal-event")
 def job_terminal_event(ctx: RuleContext, session: Session) -> Iterator[Finding]:
-    """Every successful job start is followed by exactly one terminal event for the job."""
-    started = _started(ctx, session)
-    for position, (exchange, command, job) in enumerate(started):
-        assert command.job is not None
-        request = exchange.request
-        later = [e.request.index for e, _, j in started[position + 1 :] if j == job]
-        stop = later[0] if later else -1
-        names = {end.event: end.id_member for end in command.job.terminal_events}
-        ends = [
-            m
-            for m in session.of_kind(Kind.EVENT)
-            if m.index > request.index
-            and (stop < 0 or m.index < stop)
-            and m.name in names
-            and _data(m).get(names[m.name]) == job
-        ]
-        wanted = " or ".join(names)
-        if len(ends) > 1:
-            yield ctx.finding(
-                f"job '{job}' ended twice: a second {ends[1].name}",
-                ends[1],
-                related=[(request, f"'{command.name}' started it"), (ends[0], "first end")],
-            )
-        if ends:
-            continue
-        evidence = _end_evidence(session, job, request.index, stop)
-        if evidence is not None:
-            yield ctx.finding(
-                f"job '{job}' started by '{command.name}' ended without {wanted}",
-                evidence,
-                related=[(request, f"'{command.name}' started it")],
-                expected=wanted,
-            )
+    """Every successful job start is followed by exactly one terminal event for the job.
+
+    A start is judged when the same job is started again, or at the end of the
+    connection; until then it is carried from one part of the connection to the next.
+    """
+    running: dict[str, _Job] = ctx.carry(session).setdefault("running", {})
+    for index, point in _walk(ctx, session):
+        if isinstance(point, tuple):
+            request, command, job = point
+            assert command.job is not None
+            if job in running:
+                yield from _judge(ctx, running[job], index)
+            names = {end.event: end.id_member for end in command.job.terminal_events}
+            running[job] = _Job(request, command, job, names)
+        elif isinstance(point, Exchange):
+            listed = _lists(point.response) or []
+            for record in running.values():
+                if any(isinstance(j, Mapping) and j.get("device") == record.job for j in listed):
+                    continue
+                if not any(r.index < index for r in record.listed_without):
+                    assert point.response is not None  # an earlier reply always qualifies
+                    record.listed_without.append(point.response)
         else:
-            yield ctx.finding(
-                f"job '{job}' started by '{command.name}' had not ended when the recording stopped",
-                request,
-                rule_id=UNFINISHED_JOB.id,
-                level=UNFINISHED_JOB.level,
-            )
+            assert isinstance(point, Message)
+            _event(running, point)
+    if session.last:
+        for record in running.values():
+            yield from _judge(ctx, record, -1)
+        running.clear()
+
+
+def _event(running: Mapping[str, _Job], message: Message) -> None:
+    data = _data(message)
+    for record in running.values():
+        member = record.ends.get(message.name or "")
+        if member is not None and len(record.seen) < 2 and data.get(member) == record.job:
+            record.seen.append(message)
+    job = data.get("id")
+    if message.name != "JOB_STATUS_CHANGE" or data.get("status") not in ENDED_STATUSES:
+        return
+    ended = running.get(job) if isinstance(job, str) else None
+    if ended is not None and ended.status_end is None:
+        ended.status_end = message
+
+
+def _judge(ctx: RuleContext, record: _Job, stop: int) -> Iterator[Finding]:
+    """The findings of one job start, whose window ends at message *stop* (-1: never)."""
+    request, command, job, seen = record.request, record.command, record.job, record.seen
+    wanted = " or ".join(record.ends)
+    if len(seen) > 1:
+        yield ctx.finding(
+            f"job '{job}' ended twice: a second {seen[1].name}",
+            seen[1],
+            related=[(request, f"'{command.name}' started it"), (seen[0], "first end")],
+        )
+    if seen:
+        return
+    replies = (r for r in record.listed_without if stop < 0 or r.index < stop)
+    evidence = record.status_end or next(replies, None)
+    if evidence is not None:
+        yield ctx.finding(
+            f"job '{job}' started by '{command.name}' ended without {wanted}",
+            evidence,
+            related=[(request, f"'{command.name}' started it")],
+            expected=wanted,
+        )
+    else:
+        yield ctx.finding(
+            f"job '{job}' started by '{command.name}' had not ended when the recording stopped",
+            request,
+            rule_id=UNFINISHED_JOB.id,
+            level=UNFINISHED_JOB.level,
+        )
 
 
 @implements("job-state-machine")
@@ -128,7 +171,7 @@ def job_state_machine(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     event, id_member, status_member = params["event"], params["id_member"], params["status_member"]
     initial, final = set(params["initial"]), set(params["final"])
     transitions: Mapping[str, list[str]] = params["transitions"]
-    state: dict[str, tuple[str, Message]] = {}
+    state: dict[str, tuple[str, Message]] = ctx.carry(session).setdefault("state", {})
     for message in session.of_kind(Kind.EVENT):
         if message.name != event:
             continue
@@ -158,4 +201,7 @@ def job_state_machine(ctx: RuleContext, session: Session) -> Iterator[Finding]:
                 actual=status,
                 related=[(previous[1], f"status '{previous[0]}'")],
             )
-        state[job] = (status, message)
+        if status in final:
+            state.pop(job, None)  # a job that ended starts afresh
+        else:
+            state[job] = (status, message)

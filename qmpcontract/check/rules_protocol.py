@@ -36,24 +36,37 @@ def greeting_first(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """
     if not ctx.info.has_greeting:
         return
-    from_server = [m for m in session.messages if m.kind not in (Kind.REQUEST, Kind.INVALID)]
-    from_server = [m for m in from_server if m.raw.direction is not None or m.kind is Kind.GREETING]
-    if from_server and from_server[0].kind is not Kind.GREETING:
-        first = from_server[0]
-        yield ctx.finding(
-            f"the server's first message is {first.kind.value}, not the greeting",
-            first,
-            expected='{"QMP": {...}}',
-            actual=_show(first),
+    carry = ctx.carry(session)  # the first message, whether the server spoke, its greeting
+    if session.messages and "first" not in carry:
+        carry["first"] = session.messages[0]
+    if not carry.get("spoke"):
+        first = next(
+            (
+                m
+                for m in session.messages
+                if m.kind not in (Kind.REQUEST, Kind.INVALID)
+                and (m.raw.direction is not None or m.kind is Kind.GREETING)
+            ),
+            None,
         )
-    elif not from_server and session.messages and not session.truncated:
-        yield ctx.finding("the session has no greeting", session.messages[0])
-    greetings = session.of_kind(Kind.GREETING)
-    for extra in greetings[1:]:
+        if first is not None:
+            carry["spoke"] = True
+            if first.kind is not Kind.GREETING:
+                yield ctx.finding(
+                    f"the server's first message is {first.kind.value}, not the greeting",
+                    first,
+                    expected='{"QMP": {...}}',
+                    actual=_show(first),
+                )
+    if session.last and not carry.get("spoke") and "first" in carry and not session.truncated:
+        yield ctx.finding("the session has no greeting", carry["first"])
+    greeting = carry.get("greeting")
+    for extra in session.of_kind(Kind.GREETING):
+        if greeting is None:
+            greeting = carry["greeting"] = extra
+            continue
         yield ctx.finding(
-            "a second greeting in the same session",
-            extra,
-            related=[(greetings[0], "first greeting")],
+            "a second greeting in the same session", extra, related=[(greeting, "first greeting")]
         )
 
 
@@ -67,7 +80,8 @@ def negotiation(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """
     command = ctx.params["command"]
     refusal = ctx.params["error_class"]
-    negotiated_at: int | None = None
+    carry = ctx.carry(session)
+    negotiated_at: int | None = carry.get("at")
     for exchange in session.exchanges:
         request, response = exchange.request, exchange.response
         if request.kind is not Kind.REQUEST or response is None:
@@ -76,7 +90,7 @@ def negotiation(ctx: RuleContext, session: Session) -> Iterator[Finding]:
         if negotiated_at is None:
             if request.name == command:
                 if response.kind is Kind.SUCCESS:
-                    negotiated_at = response.index
+                    negotiated_at = carry["at"] = response.index
             elif not refused:
                 yield ctx.finding(
                     f"'{request.name}' before capabilities negotiation was not refused "
@@ -161,7 +175,7 @@ def one_response(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     "There are two possible responses which the Server will issue as the result
     of a command execution: success or error." (Commands Responses)
     """
-    for exchange in session.exchanges:
+    for exchange in [*session.exchanges, *session.revisited]:
         request = exchange.request
         if request.kind is not Kind.REQUEST:
             continue
@@ -205,7 +219,8 @@ def response_order(ctx: RuleContext, session: Session) -> Iterator[Finding]:
         for e in session.exchanges
         if e.response is not None and e.request.kind is Kind.REQUEST and not e.request.oob
     ]
-    latest: tuple[Message, Message] | None = None
+    carry = ctx.carry(session)  # parts are cut where nothing is outstanding: carry the latest
+    latest: tuple[Message, Message] | None = carry.get("latest")
     for request, response in sorted(answered, key=lambda pair: pair[0].index):
         if latest is not None and response.index < latest[1].index:
             yield ctx.finding(
@@ -216,3 +231,4 @@ def response_order(ctx: RuleContext, session: Session) -> Iterator[Finding]:
             )
         if latest is None or response.index > latest[1].index:
             latest = (request, response)
+    carry["latest"] = latest

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from qmpcontract.model.transcript import Kind, build_sessions
+from qmpcontract.model.session_builder import build_sessions
+from qmpcontract.model.transcript import Kind
 from qmpcontract.read.recording import read_recording
 
 

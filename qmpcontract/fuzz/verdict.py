@@ -23,7 +23,8 @@ from pathlib import Path
 from qmpcontract.check import CheckOptions, check_items
 from qmpcontract.model.contract import Contract, Level
 from qmpcontract.model.contract_set import ContractSet
-from qmpcontract.model.transcript import Kind, Session, TranscriptInfo, build_sessions
+from qmpcontract.model.session_builder import build_sessions
+from qmpcontract.model.transcript import Kind, Session, TranscriptInfo
 from qmpcontract.read.recording import read_recording
 
 

@@ -16,7 +16,8 @@ from qmpcontract.errors import InputError, InputReadError
 from qmpcontract.importers.introspection import snapshot_from_schema
 from qmpcontract.location import Location
 from qmpcontract.model.qemu_api import ApiSnapshot
-from qmpcontract.model.transcript import Kind, Session, build_sessions, qemu_version_of
+from qmpcontract.model.session_builder import build_sessions
+from qmpcontract.model.transcript import Kind, Session, qemu_version_of
 from qmpcontract.model.versions import QemuVersion
 from qmpcontract.read.formats import open_transcript
 from qmpcontract.read.messages import decode

@@ -1,22 +1,10 @@
 """Transcripts as sessions of classified messages and request/response exchanges.
 
-The readers yield raw messages; :func:`build_sessions` classifies each one
-(greeting, request, success, error, event, unknown, invalid) and pairs requests
-with responses, one monitor connection at a time:
-
-* by ``id`` where the format has ids: a response carries its request's id
-  verbatim (QMP spec, "Commands Responses"), so equal ids pair, whatever their
-  JSON type;
-* a response whose id matches nothing is paired with the oldest outstanding
-  in-band request and marked ``id_mismatch`` (the checker's id-echo rule judges
-  it); only when nothing is outstanding is it unsolicited;
-* an error without id answers client input that did not parse (QEMU cannot read
-  an id from it; one bad line may yield two errors);
-* by position where the format has no usable ids (libvirt ``.replies`` files):
-  each response answers the request before it.
-
-Out-of-band requests (``exec-oob``) may be answered before earlier in-band ones;
-pairing by id does not care, and the ordering rule knows which ones are OOB.
+The readers yield raw messages; each becomes a :class:`Message`, classified
+(greeting, request, success, error, event, unknown, invalid) with what rules
+ask of it worked out once.  :mod:`qmpcontract.model.session_builder` groups
+them into :class:`Session` objects and pairs requests with responses into
+:class:`Exchange` objects.
 """
 
 from __future__ import annotations
@@ -24,9 +12,9 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from qmpcontract.model.versions import QemuVersion
 from qmpcontract.read.messages import (
@@ -34,7 +22,6 @@ from qmpcontract.read.messages import (
     Direction,
     RawMessage,
     SessionBoundary,
-    TranscriptItem,
 )
 
 _PLAIN = re.compile(r"[A-Za-z0-9 _.:/+=@#%-]*")  # strings json.dumps writes unchanged
@@ -139,7 +126,15 @@ class Exchange:
 
 @dataclass(slots=True)
 class Session:
-    """One monitor connection."""
+    """One monitor connection, or one part of a long one.
+
+    A long connection is handed over in parts (see
+    :class:`~qmpcontract.model.session_builder.SessionBuilder`), cut where no
+    request is outstanding: every message is in exactly one part, every exchange
+    too.  ``part`` counts the parts from 0; ``last`` is False on all but the
+    final one.  ``state`` is one dictionary shared by all parts of a connection,
+    where a rule keeps what it must remember from one part to the next.
+    """
 
     number: int
     messages: list[Message] = field(default_factory=list)
@@ -147,6 +142,16 @@ class Session:
     unsolicited: list[Message] = field(default_factory=list)
     boundaries: list[SessionBoundary] = field(default_factory=list)
     names: set[str] = field(default_factory=set)  # commands requested and events sent
+    part: int = 0
+    last: bool = True
+    state: dict[object, dict[str, Any]] = field(default_factory=dict)
+    # exchanges of an earlier part that got another response in this one (in ``extra``)
+    revisited: list[Exchange] = field(default_factory=list)
+
+    @property
+    def whole(self) -> bool:
+        """True if this is the whole connection, not one part of it."""
+        return self.part == 0 and self.last
 
     @property
     def truncated(self) -> bool:
@@ -161,155 +166,6 @@ class Session:
     def of_kind(self, kind: Kind) -> list[Message]:
         """The messages of one kind, in order."""
         return [m for m in self.messages if m.kind is kind]
-
-
-class _Pairing:
-    def __init__(self, session: Session, by_position: bool) -> None:
-        self.session = session
-        self.by_position = by_position
-        self.pending: list[Exchange] = []
-        self.answered: dict[str, Exchange] = {}
-        self.last_invalid: Exchange | None = None
-
-    def request(self, message: Message) -> None:
-        exchange = Exchange(message)
-        self.session.exchanges.append(exchange)
-        self.pending.append(exchange)
-        if message.kind is Kind.INVALID:
-            self.last_invalid = exchange
-
-    def _take(self, exchange: Exchange, response: Message, mismatch: bool = False) -> None:
-        exchange.response = response
-        exchange.id_mismatch = mismatch
-        self.pending.remove(exchange)
-        key = exchange.request.id_key
-        if key is not None:
-            self.answered[key] = exchange
-
-    def response(self, message: Message) -> None:
-        pending = self.pending
-        if self.by_position:
-            if pending:
-                self._take(pending[0], message)
-            else:
-                self.session.unsolicited.append(message)
-            return
-        key = message.id_key
-        if key is not None:
-            for exchange in pending:
-                if exchange.request.id_key == key:
-                    self._take(exchange, message)
-                    return
-            if key in self.answered:
-                self.answered[key].extra.append(message)
-                return
-        else:
-            for exchange in pending:
-                if exchange.request.kind is Kind.INVALID and message.kind is Kind.ERROR:
-                    self._take(exchange, message)
-                    return
-            for exchange in pending:
-                if not exchange.request.oob and not exchange.request.has_id:
-                    self._take(exchange, message)
-                    return
-            if message.kind is Kind.ERROR and self.last_invalid is not None:
-                # QEMU may answer one unparsable input with two errors.
-                self.last_invalid.extra.append(message)
-                return
-        in_band = [e for e in pending if not e.request.oob and e.request.kind is Kind.REQUEST]
-        if in_band:
-            self._take(in_band[0], message, mismatch=True)
-        else:
-            self.session.unsolicited.append(message)
-
-
-class SessionBuilder:
-    """Groups a stream of transcript items into sessions, handing each one over when done.
-
-    A session is done when its connection closed (or was cut short) and
-    *settle* more items have been read since, or when the input ends: a
-    reader may hand over a connection's last items just after its boundary.
-    So only the sessions still open are held in memory, never the transcript.
-    """
-
-    def __init__(self, *, pair_by_position: bool = False, settle: int = 1000) -> None:
-        self._by_position = pair_by_position
-        self._settle = settle
-        self._open: dict[int, tuple[Session, _Pairing]] = {}
-        self._closing: dict[int, int] = {}  # session number -> item count when it ended
-        self._ended: deque[tuple[int, int]] = deque()  # (item count, session), oldest first
-        self._count = 0
-
-    def feed(self, item: TranscriptItem) -> list[Session]:
-        """Take one item; return the sessions that are now done (usually none)."""
-        self._count += 1
-        entry = self._open.get(item.session)
-        if entry is None:
-            session = Session(item.session)
-            entry = self._open[item.session] = (session, _Pairing(session, self._by_position))
-        session, pairing = entry
-        if isinstance(item, SessionBoundary):
-            session.boundaries.append(item)
-            if item.kind is not BoundaryKind.OPEN:
-                self._closing[item.session] = self._count
-                self._ended.append((self._count, item.session))
-        else:
-            self._closing.pop(item.session, None)
-            message = Message.of(item)
-            session.messages.append(message)
-            if message.name is not None:
-                session.names.add(message.name)
-            if message.kind is Kind.REQUEST or (
-                message.kind is Kind.INVALID and item.direction is Direction.CLIENT
-            ):
-                pairing.request(message)
-            elif message.kind in (Kind.SUCCESS, Kind.ERROR):
-                pairing.response(message)
-        ended = self._ended
-        if not ended or self._count - ended[0][0] < self._settle:
-            return []
-        settled: list[int] = []
-        while ended and self._count - ended[0][0] >= self._settle:
-            at, number = ended.popleft()
-            if self._closing.get(number) == at:  # not reopened or continued since
-                del self._closing[number]
-                settled.append(number)
-        return [self._open.pop(n)[0] for n in sorted(settled)]
-
-    def open_sessions(self) -> list[Session]:
-        """The sessions not handed over yet, as they are so far, in session order."""
-        return [self._open[n][0] for n in sorted(self._open)]
-
-    def run(self, items: Iterable[TranscriptItem]) -> Iterator[Session]:
-        """Take every item of *items*, handing over each session when done, then the rest."""
-        for item in items:
-            yield from self.feed(item)
-        yield from self.finish()
-
-    def finish(self) -> list[Session]:
-        """The sessions not handed over yet, in session order (the input ended)."""
-        done = self.open_sessions()
-        self._open.clear()
-        self._closing.clear()
-        self._ended.clear()
-        return done
-
-
-def iter_sessions(
-    items: Iterable[TranscriptItem], *, pair_by_position: bool = False
-) -> Iterator[Session]:
-    """The sessions of *items*, each as soon as it is done (see :class:`SessionBuilder`)."""
-    return SessionBuilder(pair_by_position=pair_by_position).run(items)
-
-
-def build_sessions(
-    items: Iterable[TranscriptItem], *, pair_by_position: bool = False
-) -> list[Session]:
-    """Group transcript items into sessions of classified, paired messages."""
-    builder = SessionBuilder(pair_by_position=pair_by_position, settle=1 << 62)
-    for item in items:
-        builder.feed(item)
-    return builder.finish()
 
 
 @dataclass(frozen=True, slots=True)
