@@ -37,7 +37,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from naive import naive_check
-from replay import SHARED, write_replay
+from replay import SHARED, write_connection, write_replay
 
 from qmpcontract.cli import main as cli_main
 
@@ -113,6 +113,16 @@ def bench_memory(work: Path, sizes_mb: list[int]) -> None:
         print(
             f"{mb:>6}MB{written:>12,}{seconds:>9.1f}{rss:>8.0f}MB{written / seconds:>10,.0f}"
             f"  (exit {code})"
+        )
+        path.unlink()
+        path = work / f"connection-{mb}.jsonl"
+        written = write_connection(path, size=mb * 2**20)
+        seconds, rss, code = peak_rss_mb(
+            _cli("check", str(path), "--output", "json", "--output-file", os.devnull)
+        )
+        print(
+            f"{mb:>6}MB{written:>12,}{seconds:>9.1f}{rss:>8.0f}MB{written / seconds:>10,.0f}"
+            f"  (exit {code}; one connection)"
         )
         path.unlink()
 

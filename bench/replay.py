@@ -14,6 +14,7 @@ byte for byte; only session numbers and timestamps are renumbered.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,55 @@ def _records(session: Session, number: int, start: float) -> Iterator[bytes]:
     yield orjson.dumps(
         {"type": "close", "session": number, "t": round(t, 6), "reason": "client-closed"}
     )
+
+
+def _body(session: Session) -> Session:
+    """The session without its opening (greeting, negotiation) and its ``quit``."""
+    texts = [text for _, text in session.messages]
+    start = next(n for n, t in enumerate(texts) if '"qmp_capabilities"' in t) + 2
+    end = next(n for n, t in enumerate(texts) if '"execute": "quit"' in t)
+    return Session(session.name, session.messages[start:end], session.duration)
+
+
+def write_connection(path: Path, *, size: int) -> int:
+    """Write one connection of at least *size* bytes to *path*: the number of messages.
+
+    The connection opens like our QEMU recording (greeting, negotiation), then
+    replays the body of that recording (jobs started, run and ended; errors;
+    events) again and again: a long-lived monitor, as libvirt keeps one per VM.
+    """
+    _, own = sources()
+    body = _body(own)
+    opening = own.messages[: own.messages.index(body.messages[0])]
+    written = 0
+    t = 1795654800.0
+    with path.open("wb") as out:
+        out.write(
+            orjson.dumps(
+                {
+                    "type": "header",
+                    "format": "qmpcontract-recording",
+                    "version": 1,
+                    "tool": "qmpcontract bench/replay.py",
+                }
+            )
+            + b"\n"
+        )
+        out.write(orjson.dumps({"type": "open", "session": 0, "t": t}) + b"\n")
+        for messages in itertools.chain([opening], itertools.repeat(body.messages)):
+            if out.tell() >= size:
+                break
+            lines = []
+            for direction, text in messages:
+                t += 0.001
+                record = {"type": "message", "session": 0, "dir": direction, "t": round(t, 6)}
+                record["raw"] = text
+                lines.append(orjson.dumps(record))
+            out.write(b"\n".join(lines) + b"\n")
+            written += len(messages)
+        close = {"type": "close", "session": 0, "t": t, "reason": "client-closed"}
+        out.write(orjson.dumps(close) + b"\n")
+    return written
 
 
 def write_replay(
