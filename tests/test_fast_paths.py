@@ -6,6 +6,7 @@ import io
 import json
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -121,3 +122,41 @@ def test_replies_locations_do_not_depend_on_blocks(
         if isinstance(m, RawMessage)
     ]
     assert got == _expected_locations(data)
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=2**63, max_value=2**80)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(st.text(max_size=6), JSON_VALUES, max_size=5))
+def test_messages_decode_exactly(value: dict[str, object]) -> None:
+    decoded, error = decode(json.dumps(value))
+    assert error is None
+    assert json.dumps(decoded, sort_keys=True) == json.dumps(value, sort_keys=True)  # types too
+
+
+@given(st.text(alphabet='{}[]":,0123456789.eE+- \\nultrfase', max_size=24))
+def test_what_is_a_message_is_decided_like_orjson(text: str) -> None:
+    value, error = decode(text)
+    try:
+        expected = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        assert value is None and error is not None and error.startswith("not valid JSON")
+        return
+    assert (error is None) == isinstance(expected, dict)
+
+
+def test_nesting_is_decided_like_qemu() -> None:
+    assert decode('{"a": ' + "[" * 1000 + "]" * 1000 + "}")[1] is None
+    deep = '{"a": ' + "[" * 1100 + "]" * 1100 + "}"
+    assert decode(deep)[1] is not None

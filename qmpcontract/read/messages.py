@@ -14,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass
 
+import msgspec
 import orjson
 
 from qmpcontract.location import Location
@@ -68,13 +69,29 @@ class SessionBoundary:
 TranscriptItem = RawMessage | SessionBoundary
 
 _BIG_INT = re.compile(r"[0-9]{19,}")
+_decode = msgspec.json.Decoder().decode
+_BAD = object()
+
+
+def _slow_decode(text: str) -> object:
+    """What msgspec refused (or nested deeper than it goes): orjson, else :data:`_BAD`.
+
+    msgspec stops at Python's recursion limit (under 1,000 levels); orjson goes to
+    1,024, like QEMU.
+    """
+    try:
+        return json.loads(text) if _BIG_INT.search(text) else orjson.loads(text)
+    except (orjson.JSONDecodeError, json.JSONDecodeError, RecursionError, ValueError):
+        return _BAD
 
 
 def decode(text: str) -> tuple[object, str | None]:
     """Parse one message; return ``(value, None)`` or ``(None, reason)``.
 
-    ``orjson`` parses integers beyond 64 bits as floats, losing the exact
-    value QEMU echoes back, so such texts are parsed by :mod:`json` instead.
+    ``msgspec`` parses, keeping integers of any size exact (QEMU echoes an id
+    back verbatim); what it refuses, or nests deeper than it goes, is tried
+    with ``orjson`` (which QEMU's 1,024 levels fit) and :mod:`json` for big
+    integers.  What they all refuse is not JSON, with :mod:`json`'s reason.
 
     >>> decode('{"execute": "quit", "id": 123456789012345678901234567890}')[0]["id"]
     123456789012345678901234567890
@@ -86,8 +103,10 @@ def decode(text: str) -> tuple[object, str | None]:
     duplicate key 'execute' (QEMU refuses the message: "JSON parse error, duplicate key")
     """
     try:
-        value = json.loads(text) if _BIG_INT.search(text) else orjson.loads(text)
-    except (orjson.JSONDecodeError, json.JSONDecodeError, RecursionError, ValueError):
+        value = _decode(text)  # exact integers of any size, at orjson's speed
+    except (msgspec.DecodeError, RecursionError, UnicodeEncodeError):
+        value = _slow_decode(text)
+    if value is _BAD:
         try:
             json.loads(text)
         except json.JSONDecodeError as exc:
