@@ -6,7 +6,7 @@ and their spellings; deprecated, declared and out-of-range elements.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from qmpcontract.check.context import RuleContext
 from qmpcontract.check.registry import implements
@@ -122,7 +122,7 @@ def _negotiated_at(session: Session) -> int | None:
 
 def _error_class(message: Message) -> str | None:
     error = message.body.get("error")
-    value = error.get("class") if isinstance(error, Mapping) else None
+    value = error.get("class") if isinstance(error, dict) else None
     return value if isinstance(value, str) else None
 
 
@@ -215,7 +215,7 @@ def _deprecated_arguments(
     ctx: RuleContext, request: Message, command: Command
 ) -> Iterator[Finding]:
     arguments = request.body.get("arguments")
-    if not isinstance(arguments, Mapping):
+    if not isinstance(arguments, dict):
         return
     for name, annotation in ctx.annotated_arguments(command):
         deprecated = isinstance(annotation, dict) and annotation.get("status") == "deprecated"
@@ -266,7 +266,7 @@ def version_window(ctx: RuleContext, session: Session) -> Iterator[Finding]:
             )
         arguments = exchange.request.body.get("arguments")
         for name, annotation in ctx.annotated_arguments(command):
-            given = isinstance(arguments, Mapping) and name in arguments
+            given = isinstance(arguments, dict) and name in arguments
             if given and not member_available(annotation, version):
                 since = annotation.get("since") if isinstance(annotation, dict) else None
                 yield ctx.finding(

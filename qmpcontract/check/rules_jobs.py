@@ -36,7 +36,7 @@ def _job_id(arguments: object, spec: JobSpec) -> str | None:
 
 def _data(message: Message) -> Mapping[str, object]:
     data = message.body.get("data")
-    return data if isinstance(data, Mapping) else {}
+    return data if isinstance(data, dict) else {}
 
 
 @dataclass
@@ -72,16 +72,23 @@ def _lists(response: Message | None) -> list[object] | None:
     return listed if isinstance(listed, list) else None
 
 
-def _walk(ctx: RuleContext, session: Session) -> list[tuple[int, object]]:
-    """Job starts, events and query-block-jobs exchanges of a part, in message order."""
+def _walk(ctx: RuleContext, session: Session, running: bool) -> list[tuple[int, object]]:
+    """Job starts, events and query-block-jobs exchanges of a part, in message order.
+
+    Without a job *running* or started, nothing of the part matters.
+    """
     commands = ctx.commands()
     points: list[tuple[int, object]] = []
+    started = False
     for exchange in session.exchanges:
-        started = _start(commands, exchange)
-        if started is not None:
-            points.append((exchange.request.index, (exchange.request, *started)))
+        start = _start(commands, exchange)
+        if start is not None:
+            points.append((exchange.request.index, (exchange.request, *start)))
+            started = True
         elif exchange.command == "query-block-jobs" and _lists(exchange.response) is not None:
             points.append((exchange.request.index, exchange))
+    if not (started or running):
+        return []
     points.extend((m.index, m) for m in session.messages if m.kind is Kind.EVENT)
     points.sort(key=lambda point: point[0])
     return points
@@ -95,7 +102,7 @@ def job_terminal_event(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     connection; until then it is carried from one part of the connection to the next.
     """
     running: dict[str, _Job] = ctx.carry(session).setdefault("running", {})
-    for index, point in _walk(ctx, session):
+    for index, point in _walk(ctx, session, bool(running)):
         if isinstance(point, tuple):
             request, command, job = point
             assert command.job is not None

@@ -26,9 +26,19 @@ from referencing import Registry
 from referencing._core import Resolver
 from referencing.jsonschema import DRAFT202012
 
-from qmpcontract.fastschema.annotate import Annotations, discriminated, tagged
-
-Check = Callable[[Any], bool]
+from qmpcontract.fastschema.annotate import Annotations, discriminated
+from qmpcontract.fastschema.closures import (
+    TYPES,
+    Check,
+    Unsupported,
+    all_of,
+    is_number,
+    joined,
+    json_equal,
+    only,
+    properties_only,
+    tagged_branches,
+)
 
 IMPLEMENTED = frozenset(
     {
@@ -43,97 +53,6 @@ IMPLEMENTED = frozenset(
 # Keywords jsonschema acts on that are not implemented here ("format" is an annotation
 # without a format checker, as the checker uses it).
 UNSUPPORTED = frozenset(Draft202012Validator.VALIDATORS) - IMPLEMENTED
-
-
-class Unsupported(Exception):
-    """The schema uses a keyword the compiler does not implement."""
-
-
-def _is_number(x: object) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool)
-
-
-def _is_integer(x: object) -> bool:
-    if isinstance(x, bool):
-        return False
-    return isinstance(x, int) or (isinstance(x, float) and x.is_integer())
-
-
-TYPES: dict[str, Check] = {
-    "object": lambda x: isinstance(x, dict),
-    "array": lambda x: isinstance(x, list),
-    "string": lambda x: isinstance(x, str),
-    "integer": _is_integer,
-    "number": _is_number,
-    "boolean": lambda x: isinstance(x, bool),
-    "null": lambda x: x is None,
-}
-
-
-def json_equal(one: object, two: object) -> bool:
-    """JSON equality: ``true`` is not ``1``, ``1`` is ``1.0`` (as jsonschema decides)."""
-    if one is two:
-        return True
-    if isinstance(one, str) or isinstance(two, str):
-        return one == two
-    if isinstance(one, list) and isinstance(two, list):
-        return len(one) == len(two) and all(json_equal(a, b) for a, b in zip(one, two, strict=True))
-    if isinstance(one, dict) and isinstance(two, dict):
-        return one.keys() == two.keys() and all(json_equal(one[k], two[k]) for k in one)
-    if isinstance(one, bool) != isinstance(two, bool):
-        return False
-    return bool(one == two)
-
-
-def _all(checks: Sequence[Check]) -> Check:
-    if not checks:
-        return lambda x: True
-    if len(checks) == 1:
-        return checks[0]
-
-    def check(x: Any) -> bool:
-        for each in checks:  # noqa: SIM110 - a loop is faster than all() over a generator
-            if not each(x):
-                return False
-        return True
-
-    return check
-
-
-def _tagged(schemas: Sequence[object], subs: list[Check], generic: Check) -> Check:
-    """anyOf/oneOf of branches tagged by a constant member: test only the tag's branch."""
-    found = tagged(schemas)
-    if found is None:
-        return generic
-    member, table = found
-    branches = {value: [subs[i] for i in indexes] for value, indexes in table.items()}
-
-    def check(x: Any) -> bool:
-        if not isinstance(x, dict):
-            return generic(x)
-        value = x.get(member)
-        candidates = branches.get(value) if isinstance(value, str) else None
-        if candidates is None:
-            return False  # every branch requires another value of the tag
-        if len(candidates) == 1:
-            return candidates[0](x)
-        return generic(x)
-
-    return check
-
-
-def _joined(patterns: Mapping[str, object]) -> re.Pattern[str] | None:
-    """The patterns as one: jsonschema's ``additionalProperties`` searches names with that."""
-    # Not the same as each in turn: (a)\1|^(b)\1$ does not match "bb".
-    try:
-        return re.compile("|".join(patterns)) if patterns else None
-    except re.error as exc:  # e.g. a group name twice: jsonschema fails too
-        raise Unsupported(f"patternProperties that do not join: {exc}") from exc
-
-
-def _only(test: Check, check: Check) -> Check:
-    """*check* applied only to instances passing *test* (others are valid)."""
-    return lambda x: not test(x) or check(x)
 
 
 class Compiler:
@@ -211,17 +130,17 @@ class Compiler:
         checks.extend(self._values(node))
         objects = self._object(node, resolver)
         if objects is not None:
-            checks.append(_only(TYPES["object"], objects))
+            checks.append(only(TYPES["object"], objects))
         checks.extend(self._arrays(node, resolver))
         checks.extend(self._scalars(node))
         checks.extend(self._logic(node, resolver))
         if "unevaluatedProperties" in node:
             unevaluated = self.annotations.unevaluated(node, resolver)
-            checks.append(_only(TYPES["object"], unevaluated))
+            checks.append(only(TYPES["object"], unevaluated))
         if objects is not None and len(checks) == 2 and node.get("type") == "object":
             # The commonest node, an object type with object keywords: one closure.
             return lambda x: isinstance(x, dict) and objects(x)
-        return _all(checks)
+        return all_of(checks)
 
     def _type(self, expected: object) -> Check:
         names = [expected] if isinstance(expected, str) else list(expected)  # type: ignore[call-overload]
@@ -260,13 +179,16 @@ class Compiler:
         ]
         additional = node.get("additionalProperties")
         extra = None if additional is None else self.sub(additional, resolver)
-        joined = _joined(node.get("patternProperties", {})) if extra is not None else None
+        joined_patterns = joined(node.get("patternProperties", {})) if extra is not None else None
         required = tuple(node.get("required", ()))
         low, high = node.get("minProperties"), node.get("maxProperties")
         names = node.get("propertyNames")
         name_check = None if names is None else self.sub(names, resolver)
         depends = {k: tuple(v) for k, v in node.get("dependentRequired", {}).items()}
         plain = not patterns and extra is None
+        simple = low is None and high is None and name_check is None and not depends
+        if simple and not patterns and (additional is None or additional is False):
+            return properties_only(props, required, closed=additional is False)
 
         def check(x: dict[str, Any]) -> bool:
             for name in required:
@@ -287,7 +209,9 @@ class Compiler:
                             return False
                     if extra is None or each is not None:
                         continue
-                    if (joined is None or not joined.search(key)) and not extra(value):
+                    if (joined_patterns is None or not joined_patterns.search(key)) and not extra(
+                        value
+                    ):
                         return False
             if (low is not None and len(x) < low) or (high is not None and len(x) > high):
                 return False
@@ -316,12 +240,12 @@ class Compiler:
                             return False
                 return True
 
-            checks.append(_only(TYPES["array"], items))
+            checks.append(only(TYPES["array"], items))
         low, high = node.get("minItems"), node.get("maxItems")
         if low is not None:
-            checks.append(_only(TYPES["array"], lambda x: not len(x) < low))
+            checks.append(only(TYPES["array"], lambda x: not len(x) < low))
         if high is not None:
-            checks.append(_only(TYPES["array"], lambda x: not len(x) > high))
+            checks.append(only(TYPES["array"], lambda x: not len(x) > high))
         return checks
 
     def _scalars(self, node: Mapping[str, Any]) -> list[Check]:
@@ -337,28 +261,28 @@ class Compiler:
             if keyword in node:
                 bound = node[keyword]
                 checks.append(
-                    _only(_is_number, lambda x, b=bound, c=compare: bool(c(x, b)))  # type: ignore[misc]
+                    only(is_number, lambda x, b=bound, c=compare: bool(c(x, b)))  # type: ignore[misc]
                 )
         string = TYPES["string"]
         if "minLength" in node:
             low = node["minLength"]
-            checks.append(_only(string, lambda x: not len(x) < low))
+            checks.append(only(string, lambda x: not len(x) < low))
         if "maxLength" in node:
             high = node["maxLength"]
-            checks.append(_only(string, lambda x: not len(x) > high))
+            checks.append(only(string, lambda x: not len(x) > high))
         if "pattern" in node:
             regex = re.compile(node["pattern"])
-            checks.append(_only(string, lambda x: regex.search(x) is not None))
+            checks.append(only(string, lambda x: regex.search(x) is not None))
         return checks
 
     def _all_of(self, schemas: Sequence[object], resolver: Resolver[Any]) -> Check:
-        every = _all([self.sub(s, resolver) for s in schemas])
+        every = all_of([self.sub(s, resolver) for s in schemas])
         found = discriminated(schemas)
         if found is None:
             return every
         member, branches = found
         table = {
-            value: _all([self.sub(then, resolver) for then in thens])
+            value: all_of([self.sub(then, resolver) for then in thens])
             for value, thens in branches.items()
         }
 
@@ -379,11 +303,11 @@ class Compiler:
             checks.append(self._all_of(node["allOf"], resolver))
         if "anyOf" in node:
             anyof = [self.sub(s, resolver) for s in node["anyOf"]]
-            checks.append(_tagged(node["anyOf"], anyof, lambda x: any(s(x) for s in anyof)))
+            checks.append(tagged_branches(node["anyOf"], anyof, lambda x: any(s(x) for s in anyof)))
         if "oneOf" in node:
             oneof = [self.sub(s, resolver) for s in node["oneOf"]]
             checks.append(
-                _tagged(node["oneOf"], oneof, lambda x: sum(1 for s in oneof if s(x)) == 1)
+                tagged_branches(node["oneOf"], oneof, lambda x: sum(1 for s in oneof if s(x)) == 1)
             )
         if "not" in node:
             negated = self.sub(node["not"], resolver)

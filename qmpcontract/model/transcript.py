@@ -42,7 +42,7 @@ class Kind(enum.StrEnum):
 def classify(raw: RawMessage) -> Kind:
     """Classify a raw message by its members (and direction where known)."""
     value = raw.value
-    if raw.error is not None or not isinstance(value, Mapping):
+    if raw.error is not None or not isinstance(value, dict):
         return Kind.INVALID
     if "execute" in value or "exec-oob" in value:
         return Kind.REQUEST
