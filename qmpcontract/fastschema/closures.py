@@ -139,3 +139,40 @@ def properties_only(props: Mapping[str, Check], required: Sequence[str], closed:
 def only(test: Check, check: Check) -> Check:
     """*check* applied only to instances passing *test* (others are valid)."""
     return lambda x: not test(x) or check(x)
+
+
+def required_only(branches: object) -> list[tuple[str, ...]] | None:
+    """The member names of branches that are each ``{"required": [...]}`` alone, else None."""
+    if not isinstance(branches, list) or not branches:
+        return None
+    names: list[tuple[str, ...]] = []
+    for branch in branches:
+        if not isinstance(branch, dict) or set(branch) != {"required"}:
+            return None
+        required = branch["required"]
+        if not isinstance(required, list) or not all(isinstance(n, str) for n in required):
+            return None
+        names.append(tuple(required))
+    return names
+
+
+def one_required(branches: Sequence[tuple[str, ...]]) -> Check:
+    """``oneOf`` of ``required``-only branches: exactly one branch's members all present.
+
+    ``required`` holds for anything but an object, so a non-object passes every branch.
+    """
+    alone = len(branches) == 1
+
+    def check(x: Any) -> bool:
+        if not isinstance(x, dict):
+            return alone
+        passed = 0
+        for names in branches:
+            for name in names:
+                if name not in x:
+                    break
+            else:
+                passed += 1
+        return passed == 1
+
+    return check

@@ -35,8 +35,10 @@ from qmpcontract.fastschema.closures import (
     is_number,
     joined,
     json_equal,
+    one_required,
     only,
     properties_only,
+    required_only,
     tagged_branches,
 )
 
@@ -304,7 +306,9 @@ class Compiler:
         if "anyOf" in node:
             anyof = [self.sub(s, resolver) for s in node["anyOf"]]
             checks.append(tagged_branches(node["anyOf"], anyof, lambda x: any(s(x) for s in anyof)))
-        if "oneOf" in node:
+        if "oneOf" in node and (names := required_only(node["oneOf"])) is not None:
+            checks.append(one_required(names))  # QMP's request: execute or exec-oob
+        elif "oneOf" in node:
             oneof = [self.sub(s, resolver) for s in node["oneOf"]]
             checks.append(
                 tagged_branches(node["oneOf"], oneof, lambda x: sum(1 for s in oneof if s(x)) == 1)

@@ -147,6 +147,9 @@ class Session:
     state: dict[object, dict[str, Any]] = field(default_factory=dict)
     # exchanges of an earlier part that got another response in this one (in ``extra``)
     revisited: list[Exchange] = field(default_factory=list)
+    _kinds: tuple[int, dict[Kind, list[Message]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def whole(self) -> bool:
@@ -164,8 +167,18 @@ class Session:
         return any(b.kind is BoundaryKind.CLOSE for b in self.boundaries)
 
     def of_kind(self, kind: Kind) -> list[Message]:
-        """The messages of one kind, in order."""
-        return [m for m in self.messages if m.kind is kind]
+        """The messages of one kind, in order (a new list each time)."""
+        index = self._kinds
+        if index is None or index[0] != len(self.messages):  # not worked out, or grown since
+            by_kind: dict[Kind, list[Message]] = {}
+            for message in self.messages:
+                found = by_kind.get(message.kind)
+                if found is None:
+                    by_kind[message.kind] = [message]
+                else:
+                    found.append(message)
+            index = self._kinds = (len(self.messages), by_kind)
+        return list(index[1].get(kind, ()))
 
 
 @dataclass(frozen=True, slots=True)
