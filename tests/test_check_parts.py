@@ -192,3 +192,59 @@ def test_generated_sessions_and_their_mutations_check_alike_in_parts(
         assert parted.findings == whole.findings, rule
 
     check()
+
+
+def _session(number: int, start: int, texts: list[tuple[str, Direction]]) -> list[RawMessage]:
+    found = []
+    for offset, (text, direction) in enumerate(texts):
+        value, error = decode(text)
+        where = Location("t", start + offset + 1)
+        found.append(RawMessage(start + offset, number, direction, text, where, None, value, error))
+    return found
+
+
+def test_a_jobs_window_ends_at_its_next_start_in_any_session(contracts: ContractSet) -> None:
+    """The evidence that a job ended is looked for before the job's next start only.
+
+    Positions in a session and indexes in the transcript differ from the second
+    session on; the window is by index (it once cut a session's list at an index).
+    """
+    opening = [
+        ('{"QMP": {"version": {"qemu": {"major": 7, "minor": 2, "micro": 0}, "package": ""}, '
+         '"capabilities": []}}', Direction.SERVER),
+        ('{"execute": "qmp_capabilities", "id": "caps"}', Direction.CLIENT),
+        ('{"return": {}, "id": "caps"}', Direction.SERVER),
+    ]  # fmt: skip
+    padding = [
+        (text, direction)
+        for n in range(10)
+        for text, direction in (
+            (f'{{"execute": "query-status", "id": {n}}}', Direction.CLIENT),
+            (
+                f'{{"return": {{"status": "running", "running": true}}, "id": {n}}}',
+                Direction.SERVER,
+            ),
+        )
+    ]
+    start = (
+        '{"execute": "block-stream", "arguments": {"device": "d0", "job-id": "j1"}, "id": "s%d"}'
+    )
+    jobs = [
+        (start % 1, Direction.CLIENT),
+        ('{"return": {}, "id": "s1"}', Direction.SERVER),
+        (start % 2, Direction.CLIENT),
+        ('{"return": {}, "id": "s2"}', Direction.SERVER),
+        ('{"event": "JOB_STATUS_CHANGE", "data": {"id": "j1", "status": "concluded"}, '
+         '"timestamp": {"seconds": 1, "microseconds": 0}}', Direction.SERVER),
+    ]  # fmt: skip
+    first = _session(0, 0, opening + padding)
+    second = _session(1, len(first), opening + jobs)
+    info = TranscriptInfo("jobs", "recording")
+    result = check_items([*first, *second], info, contracts)
+    about = ("qmpcontract/unfinished-job", "block-jobs/terminal-event")
+    verdicts = {(f.rule_id, f.location.line) for f in result.findings if f.rule_id in about}
+    first_start, concluded = len(first) + 4, len(first) + 8
+    assert verdicts == {
+        ("qmpcontract/unfinished-job", first_start),  # nothing before the next start
+        ("block-jobs/terminal-event", concluded),
+    }
