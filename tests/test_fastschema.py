@@ -140,6 +140,10 @@ UNITS: list[tuple[str, Any, list[Any]]] = [
     ("one-of-required-alone", {"oneOf": [{"required": ["a", "b"]}]},
      [{"a": 1, "b": 2}, {"a": 1}, 3]),
     ("one-of-required-empty", {"oneOf": [{"required": []}, {"required": ["a"]}]}, [{}, {"a": 1}]),
+    ("unique-items", {"uniqueItems": True},
+     [[1, 1.0], [1, True], [True, False], [0, False], [[1], [1.0]], [{"a": 1}, {"a": 1.0}],
+      ["a", "a"], ["a", "b"], [None, None], [], "x", [{"a": [1]}, {"a": [True]}]]),
+    ("unique-items-false", {"uniqueItems": False, "minItems": 1}, [[1, 1], []]),
     ("any-of-tagged", {"anyOf": BRANCHES}, TAGGED),
     ("one-of-tagged", {"oneOf": BRANCHES}, TAGGED),
     ("one-of-tagged-objects", {"type": "object", "oneOf": BRANCHES[:2]}, TAGGED),
@@ -190,10 +194,10 @@ UNITS: list[tuple[str, Any, list[Any]]] = [
      [[1, [2, [3]]], [1, [2, ["x"]]], [[[[]]]]]),
 ]
 UNSUPPORTED_SCHEMAS = [
-    {"uniqueItems": True}, {"contains": {}}, {"$dynamicRef": "#n"}, {"multipleOf": 2},
+    {"contains": {}}, {"$dynamicRef": "#n"}, {"multipleOf": 2},
     {"dependentSchemas": {"a": {"required": ["b"]}}}, {"unevaluatedItems": False},
     {"properties": {"a": {"$id": "https://example.com/a", "type": "string"}}},  # a nested $id
-    {"items": {"anyOf": [{"type": "string"}, {"uniqueItems": True}]}},
+    {"items": {"anyOf": [{"type": "string"}, {"multipleOf": 3}]}},
     {"$defs": {"u": {"contains": {}}}, "not": {"$ref": "#/$defs/u"}},
 ]
 # fmt: on

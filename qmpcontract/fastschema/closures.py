@@ -176,3 +176,14 @@ def one_required(branches: Sequence[tuple[str, ...]]) -> Check:
         return passed == 1
 
     return check
+
+
+def unique(x: list[Any]) -> bool:
+    """``uniqueItems``: no two items JSON-equal (``1`` equals ``1.0``, not ``true``)."""
+    if all(isinstance(item, str) for item in x):
+        return len(set(x)) == len(x)
+    for i, one in enumerate(x):
+        for two in x[i + 1 :]:
+            if json_equal(one, two):
+                return False
+    return True

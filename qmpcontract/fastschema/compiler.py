@@ -40,6 +40,7 @@ from qmpcontract.fastschema.closures import (
     properties_only,
     required_only,
     tagged_branches,
+    unique,
 )
 
 IMPLEMENTED = frozenset(
@@ -49,7 +50,7 @@ IMPLEMENTED = frozenset(
         "maxItems", "maxLength", "maxProperties", "maximum", "minItems", "minLength",
         "minProperties", "minimum", "not", "oneOf", "pattern", "patternProperties",
         "prefixItems", "properties", "propertyNames", "required", "then", "type",
-        "unevaluatedProperties",
+        "unevaluatedProperties", "uniqueItems",
     }
 )  # fmt: skip
 # Keywords jsonschema acts on that are not implemented here ("format" is an annotation
@@ -248,6 +249,8 @@ class Compiler:
             checks.append(only(TYPES["array"], lambda x: not len(x) < low))
         if high is not None:
             checks.append(only(TYPES["array"], lambda x: not len(x) > high))
+        if node.get("uniqueItems") is True:
+            checks.append(only(TYPES["array"], unique))
         return checks
 
     def _scalars(self, node: Mapping[str, Any]) -> list[Check]:
