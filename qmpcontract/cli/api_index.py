@@ -7,9 +7,7 @@ import json
 from pathlib import Path
 
 from qmpcontract.cli.common import write_output
-from qmpcontract.docsite.api_index import build_index, release_entry
 from qmpcontract.errors import UsageError
-from qmpcontract.importers.sides import load_side
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,6 +25,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     """Run ``qmpcontract api-index``; return the exit code."""
+    from qmpcontract.docsite.api_index import build_index, release_entry  # only when it runs
+    from qmpcontract.importers.sides import load_side
+
     entries = []
     for path in args.sources:
         if '"query-qmp-schema"' not in path.read_text(encoding="utf-8", errors="replace"):

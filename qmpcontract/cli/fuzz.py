@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qmpcontract.cli.common import contracts_for
 from qmpcontract.errors import UsageError
-from qmpcontract.fuzz.run import FuzzConfig, FuzzResult, fuzz
-from qmpcontract.fuzz.verdict import render_failure
 from qmpcontract.importers.self_described import contracts_from_file
 from qmpcontract.model.contract import Level
 from qmpcontract.record.endpoints import Endpoint
+
+if TYPE_CHECKING:  # the fuzzer (and hypothesis) is imported only when it runs
+    from qmpcontract.fuzz.run import FuzzConfig, FuzzResult
 
 LEVELS = {"must": Level.MUST, "should": Level.SHOULD, "may": Level.MAY}
 
@@ -114,6 +116,8 @@ def _config(args: argparse.Namespace) -> FuzzConfig:
         raise UsageError("--max-examples, --time-limit and --timeout must be positive")
     if not 0 <= args.non_conforming <= 1:
         raise UsageError("--non-conforming is a ratio between 0 and 1")
+    from qmpcontract.fuzz.run import FuzzConfig
+
     extra = [contracts_from_file(args.schema, None)] if args.schema else []
     return FuzzConfig(
         output=args.output,
@@ -145,6 +149,9 @@ def summary(result: FuzzResult, config: FuzzConfig) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``qmpcontract fuzz``."""
+    from qmpcontract.fuzz.run import fuzz
+    from qmpcontract.fuzz.verdict import render_failure
+
     contracts = contracts_for(args.contracts)
     config = _config(args)
 
