@@ -11,7 +11,7 @@ from qmpcontract.fastschema import Compiler, Unsupported
 
 SCHEMA = {
     "$defs": {
-        "bad": {"uniqueItems": True},
+        "bad": {"multipleOf": 2},
         "a": {
             "type": "object",
             "properties": {"x": {"$ref": "#/$defs/bad"}, "y": {"$ref": "#/$defs/a"}},
