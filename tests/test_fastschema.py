@@ -171,6 +171,14 @@ UNITS: list[tuple[str, Any, list[Any]]] = [
                   {"properties": {"c": {}}, "required": ["c"]}],
         "unevaluatedProperties": False},
      [{"a": "s", "b": 1}, {"b": "s", "c": 1}, {"b": 1, "c": 1}, {"c": 1, "d": 1}, {"a": 1}]),
+    ("unevaluated-all-of-in-any-of", {
+        "anyOf": [{"allOf": [{"properties": {"a": {"type": "string"}}}]}, {"required": ["b"]}],
+        "unevaluatedProperties": False},
+     [{"a": "s"}, {"a": 1, "b": 0}, {"b": 0}, {"a": 1}, {"a": "s", "b": 0}]),
+    ("unevaluated-all-of-in-not", {
+        "not": {"allOf": [{"properties": {"a": {"type": "string"}}}],
+                "unevaluatedProperties": False}},
+     [{"a": "s"}, {"a": 1}, {"b": 0}, {}]),
     ("unevaluated-one-of", {
         "oneOf": [{"properties": {"a": {"const": 1}}, "required": ["a"]},
                   {"patternProperties": {"^p": {}}}],

@@ -8,6 +8,12 @@ and ``if``/``then``/``else``, the members of every subschema the instance is
 valid against.  This follows ``jsonschema``'s own reckoning
 (``find_evaluated_property_keys_by_schema``) rule by rule, compiled once per
 schema node like the checks themselves.
+
+Members are only asked of a node whose verdict they can change: the
+unevaluated check is one conjunct of its node, and an ``anyOf``/``oneOf``
+branch or an ``if`` counts only where it is valid.  So an ``allOf`` branch (or
+a ``$ref``) is assumed valid here: where it is not, its node fails anyway, and
+it is not validated twice.
 """
 
 from __future__ import annotations
@@ -165,7 +171,11 @@ class Annotations:
                 parts.append(self._dispatch(schemas, found, resolver))
                 continue
             for schema in schemas:
-                valid, keys = check(schema, resolver), self.keys(schema, resolver)
+                keys = self.keys(schema, resolver)
+                if keyword == "allOf":  # an invalid branch makes the node invalid anyway
+                    parts.append(keys)
+                    continue
+                valid = check(schema, resolver)
                 parts.append(lambda x, v=valid, k=keys: k(x) if v(x) else set())  # type: ignore[misc]
         if "if" in node:
             parts.append(self._conditional(node, resolver))
@@ -179,20 +189,16 @@ class Annotations:
     ) -> Keys:
         member, branches = found
         table = {
-            value: [(self._compiler.sub(t, resolver), self.keys(t, resolver)) for t in thens]
+            value: _union([self.keys(t, resolver) for t in thens])
             for value, thens in branches.items()
         }
 
         def keys(x: dict[str, Any]) -> set[str]:
             value = x.get(member)
-            seen: set[str] = set()
-            if not isinstance(value, str):
-                return seen  # no 'if' holds: no branch evaluates anything
-            for valid, branch_keys in table.get(value, ()):
-                if valid(x):  # the whole {if, then} is valid: its if and then count
-                    seen.add(member)
-                    seen |= branch_keys(x)
-            return seen
+            branch_keys = table.get(value) if isinstance(value, str) else None
+            if branch_keys is None:
+                return set()  # no 'if' holds: no branch evaluates anything
+            return {member, *branch_keys(x)}  # its 'if' holds, and its 'then' (assumed valid)
 
         return keys
 
