@@ -101,30 +101,30 @@ def bench_speed(work: Path, messages: int, sample: int) -> None:
     )
 
 
+def _peak(path: Path, mb: int, written: int, what: str) -> None:
+    """Check *path* in a child process; print its time and peak memory, then remove it."""
+    seconds, rss, code = peak_rss_mb(
+        _cli("check", str(path), "--output", "json", "--output-file", os.devnull)
+    )
+    print(
+        f"{mb:>6}MB{written:>12,}{seconds:>9.1f}{rss:>8.0f}MB{written / seconds:>10,.0f}"
+        f"  (exit {code}{what})"
+    )
+    path.unlink()
+
+
 def bench_memory(work: Path, sizes_mb: list[int]) -> None:
-    """Peak memory of check in a child process, per transcript size."""
+    """Peak memory of check in a child process, per transcript size.
+
+    Each size twice: many sessions, and one long connection.
+    """
     print(f"{'size':>8}{'messages':>12}{'seconds':>9}{'peak RSS':>10}{'msg/s':>10}")
     for mb in sizes_mb:
         path = work / f"replay-{mb}.jsonl"
         written, _ = write_replay(path, size=mb * 2**20)
-        seconds, rss, code = peak_rss_mb(
-            _cli("check", str(path), "--output", "json", "--output-file", os.devnull)
-        )
-        print(
-            f"{mb:>6}MB{written:>12,}{seconds:>9.1f}{rss:>8.0f}MB{written / seconds:>10,.0f}"
-            f"  (exit {code})"
-        )
-        path.unlink()
+        _peak(path, mb, written, "")
         path = work / f"connection-{mb}.jsonl"
-        written = write_connection(path, size=mb * 2**20)
-        seconds, rss, code = peak_rss_mb(
-            _cli("check", str(path), "--output", "json", "--output-file", os.devnull)
-        )
-        print(
-            f"{mb:>6}MB{written:>12,}{seconds:>9.1f}{rss:>8.0f}MB{written / seconds:>10,.0f}"
-            f"  (exit {code}; one connection)"
-        )
-        path.unlink()
+        _peak(path, mb, write_connection(path, size=mb * 2**20), "; one connection")
 
 
 def bench_jobs(work: Path, copies: int) -> None:
