@@ -35,6 +35,7 @@ class RuleContext:
     version: QemuVersion | None
     validators: Validators
     info: TranscriptInfo
+    shared: dict[object, Any] = field(default_factory=dict)  # one per transcript, for all rules
     _properties: dict[str, Mapping[str, object]] = field(default_factory=dict)
     _schemas: dict[tuple[str, str], tuple[str, SchemaValidator]] = field(default_factory=dict)
     _annotated: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
@@ -85,7 +86,13 @@ class RuleContext:
     @cached_property
     def _commands(self) -> Mapping[str, Command]:
         only = self.params.get("commands")
-        return {c.name: c for c in self.contract.commands if only is None or c.name in only}
+        key = ("commands", self.contract.ref, None if only is None else tuple(only))
+        found = self.shared.get(key)
+        if found is None:  # one mapping for the rules of a contract that apply to the same
+            found = self.shared[key] = {  # commands, so their per-session work is shared
+                c.name: c for c in self.contract.commands if only is None or c.name in only
+            }
+        return found
 
     def commands(self) -> Mapping[str, Command]:
         """The contract's commands this rule applies to (``params.commands`` if given)."""
@@ -99,6 +106,14 @@ class RuleContext:
     def events(self) -> Mapping[str, Event]:
         """The contract's events this rule applies to (``params.events`` if given)."""
         return self._events
+
+    @cached_property
+    def _all_events(self) -> Mapping[str, Event]:
+        return {e.name: e for e in self.contract.events}
+
+    def all_events(self) -> Mapping[str, Event]:
+        """Every event of the contract, by name."""
+        return self._all_events
 
     @cached_property
     def _error_classes(self) -> Mapping[str, ErrorClass]:

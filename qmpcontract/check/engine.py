@@ -239,6 +239,7 @@ def check_items(
     applied.extend(extra)
     validators = Validators([*contracts, *extra], version, applied)
     runs: list[tuple[RuleContext, Implementation, frozenset[str] | None]] = []
+    shared: dict[object, object] = {}
     ran: set[str] = {r.id for r in BUILTIN_RULES if rule_selected(r.id, options)}
     for contract in applied:
         for rule in contract.rules:
@@ -248,7 +249,7 @@ def check_items(
             implementation = implementations.get(check.kind)
             if implementation is None or not rule_selected(rule.id, options):
                 continue
-            ctx = RuleContext(contract, rule, applied, version, validators, info)
+            ctx = RuleContext(contract, rule, applied, version, validators, info, shared)
             runs.append((ctx, implementation, _elements(ctx)))
             ran.add(rule.id)
     findings: list[Finding] = []

@@ -20,12 +20,22 @@ NEGOTIATION = "qmp_capabilities"
 NOT_FOUND = "CommandNotFound"
 
 
-def _requests(ctx: RuleContext, session: Session) -> Iterator[tuple[Exchange, Command]]:
+def _requests(ctx: RuleContext, session: Session) -> list[tuple[Exchange, Command]]:
+    """The session's requests of the rule's commands, with each command.
+
+    Worked out once per session for all the rules that apply to the same commands.
+    """
     commands = ctx.commands()
-    for exchange in session.exchanges:
-        name = exchange.request.name
-        if exchange.request.kind is Kind.REQUEST and name is not None and name in commands:
-            yield exchange, commands[name]
+    found = session.memo.get(id(commands))
+    if found is None or found[0] is not commands:
+        requests = []
+        for exchange in session.exchanges:
+            command = commands.get(exchange.request.name or "")
+            if command is not None and exchange.request.kind is Kind.REQUEST:
+                requests.append((exchange, command))
+        found = session.memo[id(commands)] = (commands, requests)
+    result: list[tuple[Exchange, Command]] = found[1]
+    return result
 
 
 def _schema_finding(
@@ -93,9 +103,7 @@ def returns_schema(ctx: RuleContext, session: Session) -> Iterator[Finding]:
 def event_data_schema(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """An event's data validates against the event's data schema."""
     events = ctx.events()
-    for message in session.messages:
-        if message.kind is not Kind.EVENT:
-            continue
+    for message in session.of_kind(Kind.EVENT):
         event = events.get(message.name or "")
         if event is None or event.data is None:
             continue
@@ -275,7 +283,7 @@ def version_window(ctx: RuleContext, session: Session) -> Iterator[Finding]:
                     exchange.request,
                     pointer=join_pointer("/arguments", name),
                 )
-    events = {e.name: e for e in ctx.contract.events}
+    events = ctx.all_events()
     for message in session.of_kind(Kind.EVENT):
         event = events.get(message.name or "")
         if event is None or event.lifecycle.status is ElementStatus.DECLARED:

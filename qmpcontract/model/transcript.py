@@ -147,6 +147,7 @@ class Session:
     state: dict[object, dict[str, Any]] = field(default_factory=dict)
     # exchanges of an earlier part that got another response in this one (in ``extra``)
     revisited: list[Exchange] = field(default_factory=list)
+    memo: dict[object, Any] = field(default_factory=dict, repr=False, compare=False)  # rules'
     _kinds: tuple[int, dict[Kind, list[Message]]] | None = field(
         default=None, repr=False, compare=False
     )
