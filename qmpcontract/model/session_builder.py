@@ -169,10 +169,11 @@ class SessionBuilder:
                 pairing.request(message)
             elif message.kind in (Kind.SUCCESS, Kind.ERROR):
                 pairing.response(message)
-            if self._part_size is not None and self._time_to_cut(pairing):
+            size = self._part_size
+            if size is not None and len(session.messages) >= size and self._time_to_cut(pairing):
                 pairing.cut()
                 return [session, *self._settled()]
-        return self._settled()
+        return self._settled() if self._ended else []
 
     def _time_to_cut(self, pairing: _Pairing) -> bool:
         size = self._part_size or 0

@@ -83,15 +83,18 @@ class Message:
     def of(cls, raw: RawMessage, kind: Kind | None = None) -> Message:
         """The classified message of *raw* (classified here unless *kind* is given)."""
         value = raw.value
-        body = value if isinstance(value, dict) else _EMPTY
-        name = None
-        for key in ("execute", "exec-oob", "event"):
-            candidate = body.get(key)
-            if isinstance(candidate, str):
-                name = candidate
-                break
-        key_of = id_key(body["id"]) if "id" in body else None
-        return cls(raw, classify(raw) if kind is None else kind, body, name, key_of)
+        if not isinstance(value, dict):
+            return cls(raw, classify(raw) if kind is None else kind, _EMPTY, None, None)
+        get = value.get
+        name = get("execute")  # the first of execute, exec-oob, event that is a string
+        if not isinstance(name, str):
+            name = get("exec-oob")
+            if not isinstance(name, str):
+                name = get("event")
+                if not isinstance(name, str):
+                    name = None
+        key_of = id_key(value["id"]) if "id" in value else None
+        return cls(raw, classify(raw) if kind is None else kind, value, name, key_of)
 
     @property
     def index(self) -> int:
