@@ -6,6 +6,7 @@ import io
 import json
 from typing import Any
 
+import msgspec
 import orjson
 import pytest
 from hypothesis import given
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from qmpcontract.model.transcript import id_key
 from qmpcontract.read import replies
 from qmpcontract.read.messages import RawMessage, decode
-from qmpcontract.read.recording import _plain_message, _validator
+from qmpcontract.read.recording import _decode_plain, _Plain, _plain_message, _validator
 
 KEYS = ["type", "session", "dir", "t", "raw", "complete", "pre", "raw_base64", "note", "x"]
 SCALARS = st.one_of(
@@ -34,9 +35,39 @@ def test_a_plain_message_record_is_a_valid_record(record: dict[str, Any]) -> Non
         assert _validator().is_valid(record)
 
 
+PLAIN = {"type": "message", "session": 3, "dir": "server", "t": 1.5, "raw": "{}", "pre": ""}
+
+
+@given(
+    st.dictionaries(st.sampled_from(KEYS), SCALARS, max_size=3),
+    st.sets(st.sampled_from(sorted(PLAIN))),
+)
+def test_a_record_decoded_in_one_call_is_a_plain_one_with_the_same_values(
+    changes: dict[str, Any], dropped: set[str]
+) -> None:
+    record = {k: v for k, v in {**PLAIN, **changes}.items() if k not in dropped}
+    line = json.dumps(record).encode()
+    try:
+        decoded = _decode_plain(line)
+    except msgspec.DecodeError:
+        return
+    if not isinstance(decoded, _Plain):
+        return
+    assert _plain_message(record)
+    assert decoded.session == record["session"] and decoded.dir == record["dir"]
+    assert decoded.t == record["t"] and decoded.raw == record["raw"]
+    assert decoded.pre == record.get("pre", "") and decoded.complete == record.get("complete", True)
+
+
 def test_the_plain_record_shortcut_is_taken() -> None:
     record = {"type": "message", "session": 0, "dir": "client", "t": 1.5, "raw": "{}"}
     assert _plain_message(record)
+    assert isinstance(_decode_plain(json.dumps(record).encode()), _Plain)
+    for odd in ({"session": 1.0}, {"type": "open"}, {"x": 1}, {"t": True}):
+        with pytest.raises(msgspec.DecodeError):
+            _decode_plain(json.dumps({**record, **odd}).encode())
+    with pytest.raises(msgspec.DecodeError):  # 'type' is required
+        _decode_plain(json.dumps({k: v for k, v in record.items() if k != "type"}).encode())
     assert not _plain_message({**record, "t": True})  # a boolean is not a number
     assert not _plain_message({**record, "session": -1})
 
