@@ -30,7 +30,14 @@ from qmpcontract.model.session_builder import SessionBuilder, iter_sessions
 from qmpcontract.model.transcript import TranscriptInfo
 from qmpcontract.model.versions import QemuVersion
 from qmpcontract.read.formats import open_transcript
-from qmpcontract.read.messages import Direction, RawMessage, TranscriptItem, decode
+from qmpcontract.read.messages import (
+    BoundaryKind,
+    Direction,
+    RawMessage,
+    SessionBoundary,
+    TranscriptItem,
+    decode,
+)
 from qmpcontract.read.recording import read_recording
 
 from .conftest import REPO, SHARED_CORPUS
@@ -248,3 +255,16 @@ def test_a_jobs_window_ends_at_its_next_start_in_any_session(contracts: Contract
         ("qmpcontract/unfinished-job", first_start),  # nothing before the next start
         ("block-jobs/terminal-event", concluded),
     }
+
+
+def test_a_connection_that_ended_is_not_cut_after_its_end() -> None:
+    builder = SessionBuilder(part_size=2)
+    items: list[TranscriptItem] = list(_flood(3))[:4]
+    for item in items:
+        builder.feed(item)
+    end = SessionBoundary(BoundaryKind.TRUNCATED, 0, Location("t", 9))
+    assert builder.feed(end) == []
+    late = [_raw(10 + n, '{"return": {}, "id": 99}', Direction.SERVER) for n in range(5)]
+    assert all(builder.feed(item) == [] for item in late)  # read after the end: same part
+    (last,) = builder.finish()
+    assert last.truncated and len(last.messages) >= 5

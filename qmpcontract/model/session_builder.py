@@ -177,7 +177,10 @@ class SessionBuilder:
 
     def _time_to_cut(self, pairing: _Pairing) -> bool:
         size = self._part_size or 0
-        held = len(pairing.session.messages)
+        session = pairing.session
+        held = len(session.messages)
+        if any(b.kind is not BoundaryKind.OPEN for b in session.boundaries):
+            return False  # it closed (or was cut short): its end stays in its last part
         return held >= size and (not pairing.pending or held >= FORCE_FACTOR * size)
 
     def _settled(self) -> list[Session]:
