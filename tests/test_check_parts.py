@@ -109,9 +109,9 @@ def test_a_long_connection_is_cut_where_nothing_is_outstanding() -> None:
         assert len(part.messages) >= 5
 
 
-def _raw(index: int, text: str, direction: Direction) -> RawMessage:
+def _raw(index: int, text: str, direction: Direction, session: int = 0) -> RawMessage:
     value, error = decode(text)
-    return RawMessage(index, 0, direction, text, Location("t", index + 1), None, value, error)
+    return RawMessage(index, session, direction, text, Location("t", index + 1), None, value, error)
 
 
 def _flood(requests: int) -> Iterator[TranscriptItem]:
@@ -202,12 +202,7 @@ def test_generated_sessions_and_their_mutations_check_alike_in_parts(
 
 
 def _session(number: int, start: int, texts: list[tuple[str, Direction]]) -> list[RawMessage]:
-    found = []
-    for offset, (text, direction) in enumerate(texts):
-        value, error = decode(text)
-        where = Location("t", start + offset + 1)
-        found.append(RawMessage(start + offset, number, direction, text, where, None, value, error))
-    return found
+    return [_raw(start + n, text, direction, number) for n, (text, direction) in enumerate(texts)]
 
 
 def test_a_jobs_window_ends_at_its_next_start_in_any_session(contracts: ContractSet) -> None:

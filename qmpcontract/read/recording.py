@@ -74,35 +74,11 @@ def sniff(head: bytes) -> bool:
     return first.startswith(b"{") and FORMAT.encode() in first and b'"header"' in first
 
 
-_MESSAGE_KEYS = frozenset({"type", "session", "dir", "t", "raw", "complete", "pre"})
-
-
-def _plain_message(record: object) -> bool:
-    """True for a message record of the commonest form, which the schema accepts.
-
-    Only a shortcut: whatever it does not accept goes to the schema.
-    """
-    if type(record) is not dict or record.get("type") != "message":
-        return False
-    session = record.get("session")
-    return (
-        record.keys() <= _MESSAGE_KEYS
-        and type(session) is int
-        and session >= 0
-        and record.get("dir") in ("client", "server")
-        and type(record.get("t")) in (int, float)
-        and type(record.get("raw")) is str
-        and type(record.get("pre", "")) is str
-        and type(record.get("complete", True)) is bool
-    )
-
-
 class _Plain(msgspec.Struct, forbid_unknown_fields=True, tag_field="type", tag="message"):
     """A message record of the commonest form, decoded and validated in one C call.
 
-    It accepts a subset of what :func:`_plain_message` accepts (``session`` must
-    be a JSON integer, not ``1.0``), with the same values; anything else is read
-    the general way.
+    It accepts a subset of what the record schema accepts (``session`` must be a
+    JSON integer, not ``1.0``); anything else is read the general way.
     """
 
     session: Annotated[int, msgspec.Meta(ge=0)]
@@ -121,8 +97,6 @@ _decode_plain = msgspec.json.Decoder(_Plain | _Other).decode
 
 
 def _record_error(record: object) -> str | None:
-    if _plain_message(record):
-        return None
     fast = _fast()
     if fast is not None and fast(record):
         return None
@@ -134,6 +108,32 @@ def _record_error(record: object) -> str | None:
     if record.get("type") not in ("header", "open", "message", "close"):
         return f"unknown record type {record.get('type')!r}"
     return "malformed recording record"
+
+
+def _parse(line: bytes) -> tuple[Any, str | None]:
+    """A record line parsed and checked the general way: ``(record, None)`` or the reason."""
+    try:
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            record = json.loads(line)  # integers beyond 64 bits, or the reason
+        return record, _record_error(record)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        if not line.endswith(b"\n"):
+            return None, "line cut off (the recording ends inside it)"
+        return None, f"not a JSON record: {exc}"
+
+
+def _message_text(record: dict[str, Any]) -> tuple[str, object, str | None]:
+    """The text of a message record, and its parsed value or why there is none."""
+    if "raw" in record:
+        text: str = record["raw"]
+        return (text, *decode(text))
+    try:
+        data = base64.b64decode(record["raw_base64"], validate=True)
+    except (binascii.Error, ValueError):
+        data = b""
+    return data.decode("utf-8", "surrogateescape"), None, "not valid UTF-8 (QMP text must be UTF-8)"
 
 
 def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
@@ -160,92 +160,57 @@ def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
             continue
         else:
             error = None
+        plain: _Plain | _Other | None = None
         if error is None:
             try:
                 plain = _decode_plain(line)
             except msgspec.DecodeError:  # any other record, or not one: the general way
                 plain = None
-            if type(plain) is _Plain:
-                last_t = plain.t
-                value, problem = decode(plain.raw)
-                if not plain.complete:
-                    value, problem = None, "message cut off (the connection ended inside it)"
+        if isinstance(plain, _Plain):
+            last_t = plain.t
+            session, direction, text, complete = plain.session, plain.dir, plain.raw, plain.complete
+            value, problem = decode(text)
+        else:
+            record: Any = None
+            if error is None:
+                record, error = _parse(line)
+            if error is not None:
+                # Not a usable record: still a message of the input, reported where it is.
+                text = line.decode("utf-8", "surrogateescape").rstrip("\r\n")
                 where = Location(name, number, 1, start, message_index=index)
                 yield RawMessage(
-                    index, plain.session, _DIRECTIONS[plain.dir], plain.raw, where, last_t,
-                    value, problem, not plain.complete,
-                )  # fmt: skip
+                    index, max(open_sessions, default=0), None, text, where, last_t, None, error
+                )
                 index += 1
                 continue
-        record: Any = None
-        try:
-            if error is None:
-                try:
-                    record = orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    record = json.loads(line)  # integers beyond 64 bits, or the reason
-                error = _record_error(record)
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-            cut = not line.endswith(b"\n")
-            error = (
-                "line cut off (the recording ends inside it)"
-                if cut
-                else (f"not a JSON record: {exc}")
-            )
-        if error is not None:
-            # Not a usable record: still a message of the input, reported where it is.
-            text = line.decode("utf-8", "surrogateescape").rstrip("\r\n")
-            where = Location(name, number, 1, start, message_index=index)
-            yield RawMessage(
-                index, max(open_sessions, default=0), None, text, where, last_t, None, error
-            )
-            index += 1
-            continue
-        kind = record["type"]
-        t = record.get("t")
-        last_t = float(t) if isinstance(t, int | float) else last_t
-        if kind == "open":
-            location = Location(name, number, 1, start)
-            open_sessions[record["session"]] = location
-            yield SessionBoundary(
-                BoundaryKind.OPEN, record["session"], location, last_t, record.get("peer")
-            )
-        elif kind == "close":
-            open_sessions.pop(record["session"], None)
-            boundary = _CLOSE_KINDS.get(record["reason"], BoundaryKind.CLOSE)
-            yield SessionBoundary(
-                boundary,
-                record["session"],
-                Location(name, number, 1, start),
-                last_t,
-                record.get("note") or record["reason"],
-            )
-        elif kind == "message":
-            if "raw" in record:
-                text = record["raw"]
-                value, problem = decode(text)
-            else:
-                try:
-                    data = base64.b64decode(record["raw_base64"], validate=True)
-                except (binascii.Error, ValueError):
-                    data = b""
-                text = data.decode("utf-8", "surrogateescape")
-                value, problem = None, "not valid UTF-8 (QMP text must be UTF-8)"
-            cut = record.get("complete") is False
-            if cut:
-                value, problem = None, "message cut off (the connection ended inside it)"
-            yield RawMessage(
-                index,
-                record["session"],
-                _DIRECTIONS[record["dir"]],
-                text,
-                Location(name, number, 1, start, message_index=index),
-                last_t,
-                value,
-                problem,
-                cut,
-            )
-            index += 1
+            kind = record["type"]
+            t = record.get("t")
+            last_t = float(t) if isinstance(t, int | float) else last_t
+            if kind == "open":
+                location = Location(name, number, 1, start)
+                open_sessions[record["session"]] = location
+                yield SessionBoundary(
+                    BoundaryKind.OPEN, record["session"], location, last_t, record.get("peer")
+                )
+            elif kind == "close":
+                open_sessions.pop(record["session"], None)
+                boundary = _CLOSE_KINDS.get(record["reason"], BoundaryKind.CLOSE)
+                where = Location(name, number, 1, start)
+                note = record.get("note") or record["reason"]
+                yield SessionBoundary(boundary, record["session"], where, last_t, note)
+            if kind != "message":
+                continue
+            session, direction = record["session"], record["dir"]
+            complete = record.get("complete") is not False
+            text, value, problem = _message_text(record)
+        if not complete:
+            value, problem = None, "message cut off (the connection ended inside it)"
+        where = Location(name, number, 1, start, message_index=index)
+        yield RawMessage(
+            index, session, _DIRECTIONS[direction], text, where, last_t, value, problem,
+            not complete,
+        )  # fmt: skip
+        index += 1
     end = Location(name, max(number, 1), None, offset)
     for session in sorted(open_sessions):
         yield SessionBoundary(
