@@ -73,15 +73,15 @@ _decode = msgspec.json.Decoder().decode
 _BAD = object()
 
 
-def _slow_decode(text: str) -> object:
-    """What msgspec refused (or nested deeper than it goes): orjson, else :data:`_BAD`.
+def _deep_decode(text: str) -> object:
+    """A message nested deeper than msgspec goes, else :data:`_BAD`.
 
     msgspec stops at Python's recursion limit (under 1,000 levels); orjson goes to
-    1,024, like QEMU.
+    1,024, like QEMU (and :mod:`json` keeps integers beyond 64 bits exact).
     """
     try:
         return json.loads(text) if _BIG_INT.search(text) else orjson.loads(text)
-    except (orjson.JSONDecodeError, json.JSONDecodeError, RecursionError, ValueError):
+    except (orjson.JSONDecodeError, json.JSONDecodeError, RecursionError):
         return _BAD
 
 
@@ -89,9 +89,9 @@ def decode(text: str) -> tuple[object, str | None]:
     """Parse one message; return ``(value, None)`` or ``(None, reason)``.
 
     ``msgspec`` parses, keeping integers of any size exact (QEMU echoes an id
-    back verbatim); what it refuses, or nests deeper than it goes, is tried
-    with ``orjson`` (which QEMU's 1,024 levels fit) and :mod:`json` for big
-    integers.  What they all refuse is not JSON, with :mod:`json`'s reason.
+    back verbatim); it refuses what ``orjson`` refuses.  A message nested deeper
+    than it goes is tried with ``orjson``, which QEMU's 1,024 levels fit.  What
+    is not JSON gets :mod:`json`'s reason.
 
     >>> decode('{"execute": "quit", "id": 123456789012345678901234567890}')[0]["id"]
     123456789012345678901234567890
@@ -104,8 +104,10 @@ def decode(text: str) -> tuple[object, str | None]:
     """
     try:
         value = _decode(text)  # exact integers of any size, at orjson's speed
-    except (msgspec.DecodeError, RecursionError, UnicodeEncodeError):
-        value = _slow_decode(text)
+    except RecursionError:
+        value = _deep_decode(text)
+    except (msgspec.DecodeError, UnicodeEncodeError):  # not JSON (or not UTF-8)
+        value = _BAD
     if value is _BAD:
         try:
             json.loads(text)
