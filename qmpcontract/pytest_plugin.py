@@ -69,28 +69,28 @@ def _contracts(config: pytest.Config) -> ContractSet:
 
 
 def check_path(path: Path, contracts: ContractSet) -> CheckResult:
-    """Check one transcript file against *contracts* (its own schema included)."""
+    """Check one transcript file against *contracts* (its own schema, or its release's data)."""
     from qmpcontract.check import CheckOptions, check_items
-    from qmpcontract.importers.self_described import embedded_contracts
     from qmpcontract.model.transcript import TranscriptInfo
     from qmpcontract.read.formats import open_transcript
+    from qmpcontract.releases.contract import supplement
 
     transcript = open_transcript(path)
     fmt = transcript.format
     info = TranscriptInfo(
         transcript.name, fmt.name, fmt.has_greeting, fmt.has_events, fmt.pair_by_position
     )
-    return check_items(transcript.items(), info, contracts, CheckOptions(extra=embedded_contracts))
+    return check_items(transcript.items(), info, contracts, CheckOptions(extra=supplement))
 
 
 def render(result: CheckResult, contracts: ContractSet, fail_on: str) -> str:
     """The findings of *result* as ``qmpcontract check`` prints them."""
     from qmpcontract.check.registry import rule_catalogue
-    from qmpcontract.importers.self_described import snapshot_rules
     from qmpcontract.model.contract import Level
+    from qmpcontract.releases.contract import known_rules
     from qmpcontract.report.findings import CheckReport, render_text
 
-    catalogue = rule_catalogue([*contracts, snapshot_rules()])
+    catalogue = rule_catalogue([*contracts, *known_rules()])
     return render_text(CheckReport([result], catalogue, Level(fail_on.upper())))
 
 

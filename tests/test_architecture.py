@@ -22,13 +22,14 @@ ALLOWED: dict[str, set[str]] = {
     "contract": {"read", "model"},
     "check": {"read", "model"},  # the transcript checker never imports the contract loader
     "importers": {"read", "model", "contract"},
+    "releases": {"read", "model", "contract", "importers"},
     "docsite": {"read", "model", "contract", "check", "diff"},
     "diff": {"model"},
     "generate": {"model", "check"},
     "review": {"read", "model", "diff"},
     "record": {"read", "model"},
     "report": {"model", "contract", "check", "diff", "review"},
-    "pytest_plugin": {"read", "model", "contract", "importers", "check", "report"},
+    "pytest_plugin": {"read", "model", "contract", "importers", "releases", "check", "report"},
     "strategies": {"model", "contract", "check", "generate"},
     "fuzz": {"read", "model", "importers", "check", "generate", "record"},
     "cli": {
@@ -36,6 +37,7 @@ ALLOWED: dict[str, set[str]] = {
         "model",
         "contract",
         "importers",
+        "releases",
         "docsite",
         "check",
         "diff",

@@ -201,9 +201,9 @@ def test_cli_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
 
 
 def test_fail_on_levels(capsys: pytest.CaptureFixture[str]) -> None:
-    should = GOLDEN / "block-jobs" / "version-window--argument-too-new.jsonl"
-    assert main(["check", str(should)]) == 0
-    assert main(["check", str(should), "--fail-on", "should"]) == 1
+    should = GOLDEN / "block-jobs" / "deprecated-use--block-job-pause.jsonl"
+    assert main(["check", str(should), "--qemu-version", "10.1"]) == 0
+    assert main(["check", str(should), "--qemu-version", "10.1", "--fail-on", "should"]) == 1
     may = GOLDEN / "qmpcontract" / "unfinished-job--recording-ends-while-running.jsonl"
     assert main(["check", str(may), "--fail-on", "should"]) == 0
     assert main(["check", str(may), "--fail-on", "may"]) == 1
@@ -231,7 +231,9 @@ ANY_RETURN = b"""\
 {"return": {}, "id": 1}
 {"execute": "query-qmp-schema", "id": 2}
 {"return": [{"name": "qom-get", "meta-type": "command", "arg-type": "0", "ret-type": "any"}, \
+{"name": "query-qmp-schema", "meta-type": "command", "arg-type": "1", "ret-type": "any"}, \
 {"name": "0", "meta-type": "object", "members": [{"name": "path", "type": "str"}]}, \
+{"name": "1", "meta-type": "object", "members": []}, \
 {"name": "any", "meta-type": "builtin", "json-type": "value"}, \
 {"name": "str", "meta-type": "builtin", "json-type": "string"}], "id": 2}
 {"execute": "qom-get", "arguments": {"path": "/machine"}, "id": 3}
@@ -250,7 +252,10 @@ def test_a_command_returning_any_is_checked_without_crashing(
     path.write_bytes(ANY_RETURN)
     assert main(["check", str(path), "--output", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
-    assert report["transcripts"][0]["contracts"][-1] == "qemu-introspection@7.2.0"
+    assert report["transcripts"][0]["contracts"][-2:] == [
+        "qemu-introspection@7.2.0",
+        "qemu-error-classes@7.2.0",
+    ]
     rules = [f["rule_id"] for f in report["findings"]]
     assert "qmpcontract/rule-crashed" not in rules
     assert rules == ["qemu-introspection/arguments"]  # path: 1 is not a string

@@ -16,6 +16,7 @@ from qmpcontract.cli import main
 from qmpcontract.contract import load_contracts
 from qmpcontract.importers.self_described import embedded_contracts
 from qmpcontract.location import Location
+from qmpcontract.model.contract_set import Supplement
 from qmpcontract.model.session_builder import SessionBuilder, iter_sessions
 from qmpcontract.model.transcript import TranscriptInfo
 from qmpcontract.model.versions import QemuVersion
@@ -188,7 +189,7 @@ def test_reading_ahead_is_bounded_whatever_the_messages(monkeypatch: pytest.Monk
     done, version, extra = engine._lookahead(
         garbage, CheckOptions(extra=embedded_contracts), builder
     )
-    assert done == [] and version is None and extra == []
+    assert done == [] and version is None and extra == Supplement()
     (session,) = builder.open_sessions()
     assert len(session.messages) == 10  # read ahead: ten items, no more
     assert next(garbage).index == 10  # the rest is left to be streamed

@@ -147,7 +147,7 @@ CASES = [
                 GREETING
                 + CAPS
                 + '{"execute": "query-status", "id": 123456789012345678901234567890}\n'
-                '{"return": {"status": "running", "running": true}, '
+                '{"return": {"status": "running", "singlestep": false, "running": true}, '
                 '"id": 123456789012345678901234567890}\n'
             ).encode(),
         ),

@@ -35,6 +35,7 @@ from qmpcontract.importers.self_described import snapshot_to_contract
 from qmpcontract.importers.sources import load_introspection
 from qmpcontract.model.check_kinds import CHECK_KINDS, Scope
 from qmpcontract.model.contract import Contract
+from qmpcontract.model.contract_set import Supplement
 from qmpcontract.model.findings import Finding
 from qmpcontract.model.schema_registry import contract_uri, schema_document
 from qmpcontract.model.transcript import TranscriptInfo
@@ -212,7 +213,7 @@ def test_sessions_with_qemus_own_schema_are_clean_and_use_oob(shared_corpus: Pat
     def check(session: list[Sent]) -> None:
         text = qmp.recording([session])
         items = list(read_recording(io.BytesIO(text.encode()), "own.jsonl"))
-        options = CheckOptions(extra=lambda sessions, version: [extra])
+        options = CheckOptions(extra=lambda sessions, version: Supplement((extra,)))
         result = check_items(items, TranscriptInfo("own.jsonl", "recording"), CONTRACTS, options)
         assert not result.findings, [f"{f.rule_id}: {f.message}" for f in result.findings]
 

@@ -18,7 +18,7 @@ import operator
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qmpcontract.check.context import RuleContext
 from qmpcontract.check.registry import (
@@ -35,7 +35,7 @@ from qmpcontract.check.validators import Validators
 from qmpcontract.location import Location
 from qmpcontract.model.check_kinds import CHECK_KINDS, Scope
 from qmpcontract.model.contract import Contract
-from qmpcontract.model.contract_set import ContractSet
+from qmpcontract.model.contract_set import ContractSet, Supplement
 from qmpcontract.model.findings import Finding
 from qmpcontract.model.session_builder import SessionBuilder
 from qmpcontract.model.transcript import (
@@ -49,7 +49,7 @@ from qmpcontract.model.transcript import (
 from qmpcontract.model.versions import QemuVersion, SemVer
 from qmpcontract.read.messages import Direction, SessionBoundary, TranscriptItem
 
-ExtraContracts = Callable[[Sequence[Session], QemuVersion | None], Sequence[Contract]]
+ExtraContracts = Callable[[Sequence[Session], QemuVersion | None], Supplement]
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,9 @@ class CheckOptions:
     """How to check: the QEMU version, which rules, which contract versions.
 
     *extra* supplies contracts that come with the transcript itself, such as
-    the schema of a ``query-qmp-schema`` reply found in it (the importers
-    provide it; the checker does not read schemas itself).
+    the schema of a ``query-qmp-schema`` reply found in it or the data of its
+    QEMU release, with notes on where they come from (the importers and the
+    release data provide them; the checker does not read schemas itself).
     """
 
     qemu_version: QemuVersion | None = None
@@ -91,6 +92,7 @@ class CheckResult:
     qemu_version: QemuVersion | None
     contracts: tuple[str, ...]  # id@version of every contract applied
     rules: tuple[str, ...] = ()  # ids of every rule that ran
+    notes: tuple[str, ...] = ()  # where the transcript's own contracts come from
 
 
 def _matches(rule_id: str, pattern: str) -> bool:
@@ -186,7 +188,7 @@ def _looks_like_schema(value: object) -> bool:
 
 def _lookahead(
     items: Iterator[TranscriptItem], options: CheckOptions, builder: SessionBuilder
-) -> tuple[list[Session], QemuVersion | None, list[Contract]]:
+) -> tuple[list[Session], QemuVersion | None, Supplement]:
     """Read ahead until the QEMU version (and the transcript's own schema) are known.
 
     Items read are fed to *builder*; the sessions it hands over meanwhile are
@@ -199,7 +201,7 @@ def _lookahead(
     want_version = options.qemu_version is None
     want_schema = options.extra is not None
     if not (want_version or want_schema):
-        return done, options.qemu_version, []
+        return done, options.qemu_version, Supplement()
     for count, item in enumerate(items, start=1):
         done.extend(builder.feed(item))  # every item counts: garbage cannot make this grow
         if count >= LOOKAHEAD:
@@ -215,7 +217,7 @@ def _lookahead(
             break
     sessions = sorted([*done, *builder.open_sessions()], key=lambda s: s.number)
     version = options.qemu_version or qemu_version_of(sessions)
-    extra = list(options.extra(sessions, version)) if options.extra is not None else []
+    extra = options.extra(sessions, version) if options.extra is not None else Supplement()
     return done, version, extra
 
 
@@ -234,7 +236,8 @@ def check_items(
     implementations = load_implementations()
     stream = iter(items)
     builder = SessionBuilder(pair_by_position=info.pair_by_position, part_size=PART_SIZE)
-    done, version, extra = _lookahead(stream, options, builder)
+    done, version, supplement = _lookahead(stream, options, builder)
+    extra = supplement.contracts
     applied = select_contracts(contracts, version, options.pinned)
     applied.extend(extra)
     validators = Validators([*contracts, *extra], version, applied)
@@ -263,9 +266,40 @@ def check_items(
             if elements is None or not whole or not elements.isdisjoint(names):
                 findings.extend(_run(ctx, implementation, session, options))
     unique = {f.dedup_key(): f for f in findings}
-    ordered = tuple(sorted(unique.values(), key=Finding.sort_key))
+    kinds = {ctx.rule.id: ctx.rule.check.kind for ctx, _, _ in runs if ctx.rule.check}
+    supplied = {r.id for c in extra for r in c.rules}
+    merged = _merge_same_defect(list(unique.values()), kinds, supplied)
+    ordered = tuple(sorted(merged, key=Finding.sort_key))
     refs = tuple(c.ref for c in applied)
-    return CheckResult(info, ordered, counts.summary(), version, refs, tuple(sorted(ran)))
+    return CheckResult(
+        info, ordered, counts.summary(), version, refs, tuple(sorted(ran)), supplement.notes
+    )
+
+
+def _merge_same_defect(
+    findings: list[Finding], kinds: Mapping[str, str], supplied: set[str]
+) -> list[Finding]:
+    """One finding per defect: what an agreed contract and QEMU's own schema both report.
+
+    The same check kind at the same place (message and JSON pointer), reported
+    by an agreed contract's rule and by a rule of a contract the transcript
+    brought (its schema, its release's data), is one defect: the agreed rule's
+    finding stays and names the others.
+    """
+    groups: dict[tuple[str, int | None, int | None, str, str | None], list[Finding]] = {}
+    for finding in findings:
+        loc, kind = finding.location, kinds.get(finding.rule_id)
+        key = (loc.file, loc.line, loc.message_index, loc.pointer, kind)
+        groups.setdefault(key, []).append(finding)
+    merged: list[Finding] = []
+    for (*_, kind), group in groups.items():
+        agreed = [f for f in group if f.rule_id not in supplied]
+        if kind is None or not agreed or len(agreed) == len(group):
+            merged.extend(group)
+            continue
+        also = ", ".join(sorted(f.rule_id for f in group if f.rule_id in supplied))
+        merged.extend(replace(f, message=f"{f.message} (also {also})") for f in agreed)
+    return merged
 
 
 # Check kinds that only look at the contract's own commands and events: a session that

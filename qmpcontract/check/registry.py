@@ -129,4 +129,5 @@ RULE_MODULES = (
     "qmpcontract.check.rules_protocol",
     "qmpcontract.check.rules_elements",
     "qmpcontract.check.rules_jobs",
+    "qmpcontract.check.rules_release",
 )

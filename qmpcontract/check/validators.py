@@ -13,10 +13,12 @@ already removed) are no longer required.  Validators are compiled once per
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+import orjson
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
@@ -26,8 +28,9 @@ from referencing.jsonschema import DRAFT202012
 from qmpcontract.fastschema import Check, Compiler, Unsupported
 from qmpcontract.location import join_pointer
 from qmpcontract.model.contract import Contract
+from qmpcontract.model.frozen_json import copy_json
 from qmpcontract.model.schema_registry import contract_uri, schema_document
-from qmpcontract.model.schema_walk import ANNOTATION_KEYWORD, walk_schema
+from qmpcontract.model.schema_walk import ANNOTATION_KEYWORD, iter_subschemas
 from qmpcontract.model.versions import QemuVersion
 
 
@@ -46,6 +49,17 @@ def member_available(annotation: object, version: QemuVersion | None) -> bool:
     return True
 
 
+_VERSIONED = re.compile(rb'"(since|removed|declared)"')  # what member_available reads
+
+
+def _depends_on_version(document: dict[str, object]) -> bool:
+    """False when no annotation of *document* can depend on the version (quick, in C)."""
+    try:
+        return _VERSIONED.search(orjson.dumps(document)) is not None
+    except TypeError:  # an integer beyond 64 bits: look at every schema instead
+        return True
+
+
 def adapt(
     document: dict[str, object], version: QemuVersion | None, *, in_place: bool = False
 ) -> dict[str, object]:
@@ -54,12 +68,13 @@ def adapt(
     With *in_place*, *document* itself is changed (for a document made for the
     purpose, such as a fresh :func:`schema_document`).
     """
-    if version is None:
-        return document
+    if version is None or not _depends_on_version(document):
+        return document  # nothing in it depends on the version (a QEMU build's own schema)
     adapted = document if in_place else copy.deepcopy(document)
     for schema in _schemas_of(adapted):
-        for _, node in walk_schema(schema, ""):
-            _adapt_node(node, version)
+        for node in iter_subschemas(schema):
+            if "required" in node:
+                _adapt_node(node, version)
     return adapted
 
 
@@ -110,17 +125,44 @@ class SchemaValidator:
         return bool(self.validator.is_valid(instance))
 
 
-_ADAPTED: dict[tuple[int, QemuVersion | None], tuple[Contract, Resource[Any]]] = {}
+def close_objects(document: dict[str, object]) -> dict[str, object]:
+    """*document* (changed in place) with every object that declares members closed.
+
+    An object schema with ``properties`` or branches (``allOf``) and neither
+    ``additionalProperties`` nor ``unevaluatedProperties`` gets
+    ``unevaluatedProperties: false``, which sees the members its branches
+    declare: an instance valid against the result holds no undeclared member.
+    """
+    for schema in _schemas_of(document):
+        for node in iter_subschemas(schema):
+            open_object = node.get("type") == "object" and ("properties" in node or "allOf" in node)
+            if open_object and not {"additionalProperties", "unevaluatedProperties"} & set(node):
+                node["unevaluatedProperties"] = False
+    return document
+
+
+def closed_uri(contract: Contract) -> str:
+    """The URI of *contract*'s schemas with every object closed (:func:`close_objects`)."""
+    return contract_uri(contract).removesuffix(".json") + ".closed.json"
+
+
+_ADAPTED: dict[tuple[int, QemuVersion | None, bool], tuple[Contract, Resource[Any]]] = {}
 _ADAPTED_MAX = 32  # adapted contract documents kept for the next transcript of a run
 
 
-def _adapted(contract: Contract, version: QemuVersion | None) -> Resource[Any]:
+def _adapted(
+    contract: Contract, version: QemuVersion | None, closed: bool = False
+) -> Resource[Any]:
     """The schema document of *contract* adapted to *version*, as a resource (cached)."""
-    key = (id(contract), version)
+    key = (id(contract), version, closed)
     hit = _ADAPTED.get(key)
     if hit is not None and hit[0] is contract:
         return hit[1]
-    document = adapt(schema_document(contract), version, in_place=True)  # a fresh document
+    if closed:  # the adapted document, copied and closed
+        opened = _adapted(contract, version).contents
+        document = close_objects(cast("dict[str, object]", copy_json(opened)))
+    else:
+        document = adapt(schema_document(contract), version, in_place=True)  # a fresh document
     resource = Resource.from_contents(document, DRAFT202012)
     if len(_ADAPTED) >= _ADAPTED_MAX:
         del _ADAPTED[next(iter(_ADAPTED))]
@@ -144,26 +186,35 @@ class Validators:
     ) -> None:
         self.version = version
         self._contracts = {contract_uri(c): c for c in contracts}
+        self._closed = {closed_uri(c): c for c in (*contracts, *applied)}
         # referencing declares the field as "_retrieve" with the alias "retrieve".
         registry: Registry[Any] = Registry(retrieve=self._retrieve)  # type: ignore[call-arg]
         # The contracts applied are adapted at once, and crawled once; the rest on demand.
         resources = [(contract_uri(c), _adapted(c, version)) for c in applied]
         self.registry = registry.with_resources(resources).crawl()
         self._compiler = Compiler(self.registry)
-        self._cache: dict[tuple[str, str], SchemaValidator] = {}
+        self._cache: dict[tuple[str, str, bool], SchemaValidator] = {}
 
     def _retrieve(self, uri: str) -> Resource[Any]:
         contract = self._contracts.get(uri)
-        if contract is None:
-            raise NoSuchResource(uri)
-        return _adapted(contract, self.version)
+        if contract is not None:
+            return _adapted(contract, self.version)
+        contract = self._closed.get(uri)
+        if contract is not None:
+            return _adapted(contract, self.version, closed=True)
+        raise NoSuchResource(uri)
 
-    def for_pointer(self, contract: Contract, pointer: str) -> SchemaValidator:
-        """The validator of the schema at *pointer* in *contract* (compiled once)."""
-        key = (contract.ref, pointer)
+    def for_pointer(
+        self, contract: Contract, pointer: str, *, closed: bool = False
+    ) -> SchemaValidator:
+        """The validator of the schema at *pointer* in *contract* (compiled once).
+
+        *closed*: of the schema with every object closed (:func:`close_objects`).
+        """
+        key = (contract.ref, pointer, closed)
         validator = self._cache.get(key)
         if validator is None:
-            uri = contract_uri(contract) + "#" + pointer
+            uri = (closed_uri(contract) if closed else contract_uri(contract)) + "#" + pointer
             try:
                 fast: Check | None = self._compiler.compile_uri(uri)
             except (Unsupported, RecursionError):  # jsonschema decides (and explains) alone
@@ -195,6 +246,10 @@ def explain(error: ValidationError, base: str) -> tuple[str, str]:
         schema = error.schema if isinstance(error.schema, Mapping) else {}
         known = set(schema.get("properties", {}))
         extra = sorted(k for k in instance if k not in known)
+        name = extra[0] if extra else "?"
+        return f"unexpected member '{name}'", join_pointer(pointer, name)
+    if validator == "unevaluatedProperties" and isinstance(instance, Mapping):
+        extra = sorted(k for k in instance if repr(k) in error.message)
         name = extra[0] if extra else "?"
         return f"unexpected member '{name}'", join_pointer(pointer, name)
     if validator == "type":

@@ -13,7 +13,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qmpcontract import __version__
-from qmpcontract.cli import api_index, check, diff, fuzz, history, imports, record, review, rules
+from qmpcontract.cli import (
+    api_index,
+    check,
+    diff,
+    fuzz,
+    history,
+    imports,
+    record,
+    release_data,
+    review,
+    rules,
+)
 from qmpcontract.cli.common import write_output
 from qmpcontract.cli.semver import semver_problems
 from qmpcontract.contract.loader import lint_paths
@@ -96,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_parser(sub)
     review.add_parser(sub)
     api_index.add_parser(sub)
+    release_data.add_parser(sub)
     record.add_parser(sub)
     fuzz.add_parser(sub)
     return parser

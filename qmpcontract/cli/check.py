@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import functools
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
@@ -18,17 +19,14 @@ from qmpcontract.check.registry import rule_catalogue
 from qmpcontract.cli.common import contracts_for, write_output
 from qmpcontract.cli.progress import byte_progress
 from qmpcontract.errors import InputReadError, UsageError
-from qmpcontract.importers.self_described import (
-    contracts_from_file,
-    embedded_contracts,
-    snapshot_rules,
-)
+from qmpcontract.importers.self_described import contracts_from_file
 from qmpcontract.location import Location
 from qmpcontract.model.contract import Level
 from qmpcontract.model.contract_set import ContractSet
 from qmpcontract.model.transcript import TranscriptInfo
 from qmpcontract.model.versions import QemuVersion, SemVer
 from qmpcontract.read.formats import FORMATS, detect, open_transcript
+from qmpcontract.releases.contract import known_rules, supplement
 from qmpcontract.report.findings import CheckReport, render_json, render_text
 from qmpcontract.report.junit import render_junit
 from qmpcontract.report.sarif import render_sarif
@@ -90,13 +88,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--schema",
         type=Path,
         metavar="FILE",
-        help="also check against this QEMU schema (a query-qmp-schema reply, or a transcript "
-        "holding one)",
+        help="check against this QEMU schema instead of the transcript's own or its release's: "
+        "a query-qmp-schema reply, a transcript holding one, or a snapshot contract written by "
+        "'qmpcontract import'",
     )
     schema.add_argument(
         "--no-embedded-schema",
         action="store_true",
         help="do not check a transcript against a query-qmp-schema reply it contains",
+    )
+    parser.add_argument(
+        "--no-release-data",
+        action="store_true",
+        help="do not check against the shipped data of the transcript's QEMU release (its "
+        "commands, events, types and error classes)",
     )
     parser.add_argument(
         "-j",
@@ -129,14 +134,15 @@ def _options(args: argparse.Namespace, contracts: ContractSet) -> CheckOptions:
             raise UsageError(f"--contract {item}: expected ID@VERSION") from exc
         if contracts.get(contract_id, pinned[contract_id]) is None:
             raise UsageError(f"--contract {item}: no such contract version in the set")
-    extra: ExtraContracts | None = embedded_contracts
-    if args.no_embedded_schema:
-        extra = None
-    elif args.schema is not None:
-        schema = contracts_from_file(args.schema, version)
-        extra = lambda sessions, found: [schema]  # noqa: E731
+    schema = contracts_from_file(args.schema, version) if args.schema is not None else None
+    extra: ExtraContracts | None = functools.partial(
+        supplement,
+        use_release_data=not args.no_release_data,
+        embedded=not args.no_embedded_schema,
+        schema=schema,
+    )
     options = CheckOptions(version, _patterns(args.select), _patterns(args.ignore), pinned, extra)
-    known = rule_catalogue([*contracts, snapshot_rules()])
+    known = rule_catalogue([*contracts, *known_rules()])
     for pattern in (*options.select, *options.ignore):
         probe = CheckOptions(select=(pattern,))
         if not any(rule_selected(rule_id, probe) for rule_id in known):
@@ -261,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
         results = adjusted
     if skipped:
         notes.append(f"{skipped} file(s) in the given directories are not transcripts; skipped")
-    catalogue = rule_catalogue([*contracts, snapshot_rules()])
+    catalogue = rule_catalogue([*contracts, *known_rules()])
     report = CheckReport(results, catalogue, LEVELS[args.fail_on], baselined, tuple(notes))
     write_output(RENDERERS[args.output](report), args.output_file)
     return 1 if report.failed else 0

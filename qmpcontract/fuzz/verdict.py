@@ -22,7 +22,7 @@ from pathlib import Path
 
 from qmpcontract.check import CheckOptions, check_items
 from qmpcontract.model.contract import Contract, Level
-from qmpcontract.model.contract_set import ContractSet
+from qmpcontract.model.contract_set import ContractSet, Supplement
 from qmpcontract.model.session_builder import build_sessions
 from qmpcontract.model.transcript import Kind, Session, TranscriptInfo
 from qmpcontract.read.recording import read_recording
@@ -94,7 +94,8 @@ def judge(
     with recording.open("rb") as source:
         items = list(read_recording(source, str(recording)))
     sessions = build_sessions(items)
-    extras: Callable[[Sequence[Session], object], list[Contract]] = lambda s, v: list(extra)  # noqa: E731
+    supplied = Supplement(tuple(extra))
+    extras: Callable[[Sequence[Session], object], Supplement] = lambda s, v: supplied  # noqa: E731
     result = check_items(
         items, TranscriptInfo(str(recording), "recording"), contracts, CheckOptions(extra=extras)
     )

@@ -135,7 +135,9 @@ class _Builder:
         props = {m.name: self.member(m, direction, path) for m in api_type.members}
         if props:
             out["properties"] = props
-        required = [m.name for m in api_type.members if not m.optional]
+        # A member under a QAPI condition ('if': 'TARGET_S390X') exists only in the builds
+        # whose configuration meets it: on the wire it may be absent.
+        required = [m.name for m in api_type.members if not m.optional and m.condition is None]
         if required:
             out["required"] = required
         variants = api_type.variants
@@ -211,8 +213,14 @@ def snapshot_contract(
     origin: str,
     version: QemuVersion,
     masked_names: bool,
+    all_commands: bool = True,
+    all_events: bool = True,
 ) -> dict[str, Any]:
-    """The snapshot contract (as contract JSON) of *snapshot* at QEMU *version*."""
+    """The snapshot contract (as contract JSON) of *snapshot* at QEMU *version*.
+
+    *all_commands* and *all_events* say that the snapshot names every command
+    or event the build has, so that one it does not name is a finding.
+    """
     builder = _Builder(snapshot, version, masked_names)
     commands: dict[str, Any] = {}
     for name in sorted(snapshot.commands):
@@ -245,7 +253,42 @@ def snapshot_contract(
             "data": builder.ref(event.data, "out", name) if event.data else {"type": "object"},
         }
     builder.drain()
-    return _document(contract_id, origin, version, snapshot, builder.types, commands, events)
+    document = _document(contract_id, origin, version, snapshot, builder.types, commands, events)
+    if all_commands:
+        document["rules"].append(
+            _rule(
+                contract_id,
+                document["agreed"][0],
+                "commands",
+                "QEMU answers only the commands its schema declares; it refuses any other "
+                "as unknown (CommandNotFound).",
+                "declared-commands",
+            )
+        )
+    if all_events:
+        document["rules"].append(
+            _rule(
+                contract_id,
+                document["agreed"][0],
+                "events",
+                "QEMU sends only the events its schema declares.",
+                "declared-events",
+            )
+        )
+    return document
+
+
+def _rule(
+    contract_id: str, source: Mapping[str, Any], rid: str, statement: str, kind: str
+) -> dict[str, Any]:
+    return {
+        "id": f"{contract_id}/{rid}",
+        "level": "MUST",
+        "category": "abi",
+        "statement": statement,
+        "sources": [source],
+        "check": {"kind": kind},
+    }
 
 
 def _opened(builder: _Builder, type_id: str, name: str) -> Schema:
@@ -273,17 +316,6 @@ def _document(
     if snapshot.source:
         source["note"] = snapshot.source
     until = QemuVersion(version.major, version.minor, version.micro + 1)
-
-    def rule(rid: str, level: str, statement: str, kind: str) -> dict[str, Any]:
-        return {
-            "id": f"{contract_id}/{rid}",
-            "level": level,
-            "category": "abi",
-            "statement": statement,
-            "sources": [source],
-            "check": {"kind": kind},
-        }
-
     return {
         "contract": contract_id,
         "version": f"{version.major}.{version.minor}.{version.micro}",
@@ -298,21 +330,49 @@ def _document(
         "commands": dict(commands),
         "events": dict(events),
         "rules": [
-            rule(
+            _rule(
+                contract_id,
+                source,
                 "arguments",
-                "MUST",
                 "Command arguments follow QEMU's own schema.",
                 "arguments-schema",
             ),
-            rule("returns", "MUST", "Return values follow QEMU's own schema.", "returns-schema"),
-            rule("event-data", "MUST", "Event data follow QEMU's own schema.", "event-data-schema"),
+            _rule(
+                contract_id,
+                source,
+                "returns",
+                "Return values follow QEMU's own schema.",
+                "returns-schema",
+            ),
+            _rule(
+                contract_id,
+                source,
+                "event-data",
+                "Event data follow QEMU's own schema.",
+                "event-data-schema",
+            ),
             {
-                **rule(
+                **_rule(
+                    contract_id,
+                    source,
+                    "undeclared-members",
+                    "QEMU returns and sends only the members its own schema declares (clients "
+                    "ignore the others, so an undeclared member breaks no client, but the schema "
+                    "no longer describes the build).",
+                    "undeclared-members",
+                ),
+                "level": "SHOULD",
+                "category": "compat",
+            },
+            {
+                **_rule(
+                    contract_id,
+                    source,
                     "deprecated-use",
-                    "SHOULD",
                     "Clients do not use what this build marks deprecated.",
                     "deprecated-use",
                 ),
+                "level": "SHOULD",
                 "category": "compat",
             },
         ],

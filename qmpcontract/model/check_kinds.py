@@ -187,6 +187,36 @@ _KINDS = (
         "An element is used on a producer version where it exists: not before its 'since', "
         "not from its removal on.",
     ),
+    # -- what a QEMU build declares (snapshot contracts) ----------------------------------
+    _kind(
+        "declared-commands",
+        Scope.TRANSCRIPT,
+        "QEMU answers only the commands the contract (its own schema) or another applied "
+        "contract declares; any other it refuses as unknown (CommandNotFound).",
+    ),
+    _kind(
+        "declared-events",
+        Scope.TRANSCRIPT,
+        "QEMU sends only the events the contract (its own schema) or another applied contract "
+        "declares.",
+    ),
+    _kind(
+        "undeclared-members",
+        Scope.TRANSCRIPT,
+        "A success response's 'return' and an event's 'data' hold only the members the "
+        "contract's schema declares (checked with every object of the schema closed).",
+    ),
+    _kind(
+        "error-class-known",
+        Scope.TRANSCRIPT,
+        "Every error class QEMU sends is one of the given classes (those of its release).",
+        {
+            "type": "object",
+            "properties": {"classes": _NAMES},
+            "required": ["classes"],
+            "additionalProperties": False,
+        },
+    ),
     # -- asynchronous jobs ---------------------------------------------------------------
     _kind(
         "job-terminal-event",

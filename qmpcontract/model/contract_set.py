@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from qmpcontract.model.contract import Contract, ContractStatus, Requirement, Rule
 from qmpcontract.model.versions import SemVer
@@ -63,3 +63,15 @@ class ContractSet:
     def rules(self) -> tuple[tuple[Contract, Rule], ...]:
         """Every rule of the newest version of each contract, with its contract."""
         return tuple((c, r) for c in self.current() for r in c.rules)
+
+
+@dataclass(frozen=True)
+class Supplement:
+    """Contracts that come with one transcript (its own schema, its release's data).
+
+    *notes* say where they come from, for the report: which release's data was
+    used, or why none was.
+    """
+
+    contracts: tuple[Contract, ...] = ()
+    notes: tuple[str, ...] = field(default=())

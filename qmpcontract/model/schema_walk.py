@@ -58,3 +58,33 @@ def walk_schema(schema: object, pointer: str) -> Iterator[tuple[str, Mapping[str
             if isinstance(value, list):
                 children.extend((v, join_pointer(at, key, i)) for i, v in enumerate(value))
         stack.extend(reversed(children))
+
+
+def iter_subschemas(schema: object) -> Iterator[dict[str, object]]:
+    """Yield every object subschema of plain JSON *schema* (dicts and lists), *schema* first.
+
+    :func:`walk_schema` without the pointers, for code that changes schemas
+    in place and visits large documents (every schema of a QEMU build).
+
+    >>> [sorted(s) for s in iter_subschemas({"properties": {"a": {"items": {}}}})]
+    [['properties'], ['items'], []]
+    """
+    stack: list[object] = [schema]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        if type(node) is not dict:
+            continue
+        yield node
+        for key in SINGLE_SCHEMA_KEYWORDS:
+            child = node.get(key)
+            if child is not None:
+                push(child)
+        for key in MAP_SCHEMA_KEYWORDS:
+            value = node.get(key)
+            if type(value) is dict:
+                stack.extend(value.values())
+        for key in LIST_SCHEMA_KEYWORDS:
+            value = node.get(key)
+            if type(value) is list:
+                stack.extend(value)

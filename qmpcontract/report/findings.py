@@ -69,9 +69,10 @@ def render_text(report: CheckReport) -> str:
         kinds = ", ".join(f"{n} {k}" for k, n in summary.by_kind.items())
         version = f"QEMU {result.qemu_version}" if result.qemu_version else "QEMU version unknown"
         contracts = ", ".join(result.contracts) or "no contract applies"
+        notes = "".join(f"; {note}" for note in result.notes)
         lines.append(
             f"{result.info.name}: {_plural(summary.messages, 'message')} ({kinds or 'none'}) in "
-            f"{_plural(summary.sessions, 'session')}; {version}; {contracts}"
+            f"{_plural(summary.sessions, 'session')}; {version}; {contracts}{notes}"
         )
     levels = Counter(f.level for f in report.findings)
     counts = ", ".join(f"{levels.get(level, 0)} {level.value}" for level in Level)
@@ -141,6 +142,7 @@ def report_json(report: CheckReport) -> dict[str, Any]:
                 "qemu_version": str(r.qemu_version) if r.qemu_version else None,
                 "contracts": list(r.contracts),
                 "rules": list(r.rules),
+                "notes": list(r.notes),
                 "summary": _summary_json(r),
             }
             for r in report.results
