@@ -319,6 +319,95 @@ def _(r: Records) -> None:
     edit(r, find(r, response("no-job-2")), put("DeviceNotActive", "error", "class"))
 
 
+# -- what the QEMU build declares (the release data) ------------------------------------------
+def as_release(r: Records, major: int, minor: int, micro: int) -> None:
+    """Make the recording claim another QEMU version (greeting and query-version replies)."""
+    triple = {"micro": micro, "minor": minor, "major": major}
+    edit(r, find(r, lambda m: "QMP" in m), put(triple, "QMP", "version", "qemu"))
+    for nth in range(3):
+        edit(
+            r, find(r, lambda m: "qemu" in m.get("return", {}), nth), put(triple, "return", "qemu")
+        )
+
+
+def job_ready(like: Record, name: str) -> Record:
+    """A block job's READY event for stream0, under the event name *name*."""
+    data = {"device": "stream0", "len": 67108864, "offset": 67108864, "speed": 0, "type": "stream"}
+    ready = {"timestamp": {"seconds": 1, "microseconds": 0}, "event": name, "data": data}
+    return message("server", ready, like)
+
+
+@case("qemu-error-classes/release--not-supported-from-10.0")
+def _(r: Records) -> None:
+    # The January 2012 thread: a class spelled NotSupported, which QEMU had only in 1.1.
+    as_release(r, 10, 0, 13)
+    edit(r, find(r, response("bad-device")), put("NotSupported", "error", "class"))
+
+
+@case("qemu-error-classes/release--unsupported-from-7.2")
+def _(r: Records) -> None:
+    # The other spelling of the thread, which QEMU had until 1.2, from QEMU 7.2.
+    edit(r, find(r, response("no-job-2")), put("Unsupported", "error", "class"))
+
+
+@case("qemu-release/events--qmp-job-ready-from-10.0")
+def _(r: Records) -> None:
+    as_release(r, 10, 0, 13)
+    at = find(r, response("poll"))
+    r.insert(at + 1, job_ready(r[at], "QMP_JOB_READY"))
+
+
+@case("qemu-release/events--cancelled-respelled")
+def _(r: Records) -> None:
+    edit(r, find(r, event("BLOCK_JOB_CANCELLED")), put("BLOCK_JOB_CANCELED", "event"))
+
+
+@case("qemu-release/events--development-build-between-releases")
+def _(r: Records) -> None:
+    # 10.1.50: the data of 10.0 is used, and what 10.2 has (qom-list-get) is not held against
+    # the build; an event no release has is.
+    as_release(r, 10, 1, 50)
+    edit(r, find(r, with_id("unknown")), put("qom-list-get", "execute"))
+    edit(r, find(r, with_id("unknown")), put({"paths": ["/machine"]}, "arguments"))
+    edit(r, find(r, response("unknown")), lambda m: {"return": [], "id": "unknown"})
+    at = find(r, response("poll"))
+    r.insert(at + 1, job_ready(r[at], "QMP_JOB_READY"))
+
+
+@case("qemu-release/commands--undeclared-command-answered")
+def _(r: Records) -> None:
+    edit(r, find(r, with_id("unknown")), put("block-job-finish", "execute"))
+    edit(r, find(r, response("unknown")), lambda m: {"return": {}, "id": "unknown"})
+
+
+@case("qemu-release/undeclared-members--misspelt-job-member")
+def _(r: Records) -> None:
+    edit(r, find(r, response("poll")), lambda m: (m["return"][0].update(offest=0), m)[1])
+
+
+@case("qemu-release/arguments--blockdev-add-unknown-option")
+def _(r: Records) -> None:
+    edit(r, find(r, with_id("add-base")), put(True, "arguments", "read-only-please"))
+
+
+@case("qemu-release/returns--blockdev-del-returns-a-string")
+def _(r: Records) -> None:
+    edit(r, find(r, response("del-top2")), put("deleted", "return"))
+
+
+@case("qemu-release/event-data--shutdown-without-reason")
+def _(r: Records) -> None:
+    edit(r, find(r, event("SHUTDOWN")), drop("reason", "data"))
+
+
+@case("qemu-release/deprecated-use--nbd-server-remove")
+def _(r: Records) -> None:
+    # QEMU 7.2's schema marks nbd-server-remove deprecated (use block-export-del).
+    edit(r, find(r, with_id("unknown")), put("nbd-server-remove", "execute"))
+    edit(r, find(r, with_id("unknown")), put({"name": "export0"}, "arguments"))
+    edit(r, find(r, response("unknown")), lambda m: {"return": {}, "id": "unknown"})
+
+
 # -- the checker's own rules --------------------------------------------------------------
 @case("qmpcontract/invalid-message--broken-json")
 def _(r: Records) -> None:

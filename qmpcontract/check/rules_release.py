@@ -112,7 +112,7 @@ def _spellings(name: str, contracts: Iterable[Contract]) -> Iterator[str]:
             for alias in error.aliases:
                 if alias.name == name:
                     yield (
-                        f"{contract.id} knows '{name}' as {alias.origin} spelling of '{error.name}'"
+                        f"{contract.id} knows '{name}' as the {alias.origin} spelling of '{error.name}'"
                     )
             if error.name == name and error.aliases:
                 others = ", ".join(f"'{a.name}'" for a in error.aliases)

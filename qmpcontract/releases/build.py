@@ -222,10 +222,39 @@ def build(corpus: Path, bundle: Path, old_table: Mapping[str, Any]) -> dict[str,
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "regenerate": "qmpcontract release-data build --corpus CORPUS -o FILE",
+        "deprecated": _deprecations(found, known),
         "error-classes": timeline,
         "releases": releases,
         "entities": entities,
     }
+
+
+def _deprecations(found: list[_Release], known: list[QemuVersion]) -> dict[str, Any]:
+    """When each deprecated command and event was first marked so.
+
+    ``command:NAME`` -> ``{"since": the oldest release of the data marking it}``,
+    with ``"earliest"``, the release after the newest one of the data that has it
+    unmarked, where the data has a gap in between (no 10.1: marked in 10.2,
+    unmarked in 10.0, so deprecated in 10.1 or 10.2).
+    """
+    since: dict[str, Any] = {}
+    plain: dict[str, QemuVersion] = {}
+    for release in found:  # oldest first
+        snapshot = release.snapshot
+        for kind, elements in (("command", snapshot.commands), ("event", snapshot.events)):
+            for name, element in elements.items():
+                key = f"{kind}:{name}"
+                if "deprecated" not in element.features:
+                    plain[key] = release.version
+                    continue
+                if key in since:
+                    continue
+                since[key] = {"since": str(release.version)}
+                after = plain.get(key)
+                earliest = history.first_release(after, known) if after is not None else None
+                if earliest is not None and earliest < release.version:
+                    since[key]["earliest"] = str(earliest)
+    return dict(sorted(since.items()))
 
 
 def _release_entry(

@@ -94,7 +94,24 @@ def _release_contract(
         all_events=complete_events,
     )
     _undescribed(document, commands, events)
+    _deprecated_since(document, data.deprecated)
     return build_contract(document, str(data.path))
+
+
+def _deprecated_since(
+    document: dict[str, Any], since: Mapping[str, tuple[QemuVersion, QemuVersion | None]]
+) -> None:
+    """Date each deprecation with the releases of the data that first mark it."""
+    for kind in ("command", "event"):
+        for name, entry in document[f"{kind}s"].items():
+            found = since.get(f"{kind}:{name}")
+            if "deprecated" not in entry or found is None:
+                continue
+            marked, earliest = found
+            note = f"first marked deprecated in the release data of {marked}"
+            if earliest is not None:
+                note += f" (a release the data lacks may have been first: {earliest} or later)"
+            entry["deprecated"] = {"version": str(earliest or marked), "note": note}
 
 
 def release_contract(data: release_data.ReleaseData, match: release_data.ReleaseMatch) -> Contract:

@@ -122,6 +122,10 @@ class ReleaseData:
                 name: _history(name, entry) for name, entry in document["error-classes"].items()
             }
             self._entities: Sequence[Mapping[str, Any]] = document["entities"]
+            self.deprecated = {
+                key: (QemuVersion.parse(e["since"]), _version(e.get("earliest")))
+                for key, e in document["deprecated"].items()
+            }
         except (KeyError, TypeError, ValueError) as exc:
             raise ReleaseDataError(f"malformed release data: {exc!r}", Location(str(path))) from exc
         self._snapshots: dict[Release, ApiSnapshot] = {}
