@@ -111,9 +111,8 @@ def _spellings(name: str, contracts: Iterable[Contract]) -> Iterator[str]:
         for error in contract.errors:
             for alias in error.aliases:
                 if alias.name == name:
-                    yield (
-                        f"{contract.id} knows '{name}' as the {alias.origin} spelling of '{error.name}'"
-                    )
+                    spelling = f"the {alias.origin} spelling of '{error.name}'"
+                    yield f"{contract.id} knows '{name}' as {spelling}"
             if error.name == name and error.aliases:
                 others = ", ".join(f"'{a.name}'" for a in error.aliases)
                 yield f"{contract.id} lists it with the alternative spelling {others}"
