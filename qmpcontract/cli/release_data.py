@@ -59,10 +59,11 @@ def _list(args: argparse.Namespace) -> int:
         missing = [w for w, k in (("commands", release.complete_commands),
                                   ("events", release.complete_events)) if not k]  # fmt: skip
         names = f"not all its {' and '.join(missing)}" if missing else "all its commands and events"
-        classes = len(release.error_classes) if release.error_classes is not None else "unknown"
+        classes = data.error_classes(release.version)
+        count = len(classes) if classes is not None else "unknown"
         lines.append(
             f"{release.label}: {len(release.entities)} entities; names {names}; "
-            f"error classes: {classes}"
+            f"error classes: {count}"
         )
     write_output("\n".join(lines) + "\n", None)
     return 0

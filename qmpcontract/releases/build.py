@@ -130,18 +130,10 @@ def _checkout(bundle: Path) -> Iterator[Path]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def _release_of(version: QemuVersion, known: list[QemuVersion]) -> list[QemuVersion]:
-    """The releases whose error classes a build of *version* may have."""
-    base = QemuVersion(version.major, version.minor)
-    if version.micro < 50:
-        return [base]
-    after = history.first_release(version, known)
-    return [base] if after is None else [base, after]
-
-
 def _error_data(
     repo: Path, old_table: Mapping[str, Any]
-) -> tuple[dict[str, Any], list[history.ErrorClassChange], list[QemuVersion]]:
+) -> tuple[dict[str, Any], list[QemuVersion]]:
+    """Every error class with when it came and went; and every QEMU release."""
     commits = history.commits(repo)
     changes = history.error_class_changes(repo, commits)
     known = history.releases(commits)
@@ -152,7 +144,7 @@ def _error_data(
             entry["removed"] = _commit(removed, known)
         timeline[name] = entry
     _old_table(timeline, old_table, changes)
-    return timeline, changes, known
+    return timeline, known
 
 
 def _old_table(
@@ -205,7 +197,7 @@ def build(corpus: Path, bundle: Path, old_table: Mapping[str, Any]) -> dict[str,
         found.append(_from_qapi(root, corpus))
     found.sort(key=lambda r: (r.version, r.source))
     with _checkout(bundle) as repo:
-        timeline, changes, known = _error_data(repo, old_table)
+        timeline, known = _error_data(repo, old_table)
     table: dict[bytes, int] = {}
     entities: list[Entity] = []
     releases = []
@@ -217,11 +209,12 @@ def build(corpus: Path, bundle: Path, old_table: Mapping[str, Any]) -> dict[str,
                 table[key] = len(entities)
                 entities.append(entity)
             indices.append(table[key])
-        releases.append(_release_entry(release, indices, changes, known, old_table))
+        releases.append(_release_entry(release, indices))
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "regenerate": "qmpcontract release-data build --corpus CORPUS -o FILE",
+        "qemu-releases": [str(v) for v in known],
         "deprecated": _deprecations(found, known),
         "error-classes": timeline,
         "releases": releases,
@@ -257,18 +250,7 @@ def _deprecations(found: list[_Release], known: list[QemuVersion]) -> dict[str, 
     return dict(sorted(since.items()))
 
 
-def _release_entry(
-    release: _Release,
-    indices: list[int],
-    changes: list[history.ErrorClassChange],
-    known: list[QemuVersion],
-    old_table: Mapping[str, Any],
-) -> dict[str, Any]:
-    classes: set[str] = set()
-    for each in _release_of(release.version, known):
-        classes.update(history.classes_at(changes, each))
-        old = old_table.get("releases", {}).get(str(each))
-        classes.update(old or ())
+def _release_entry(release: _Release, indices: list[int]) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "version": str(release.version),
         "source": release.source,
@@ -282,7 +264,6 @@ def _release_entry(
             )
             if done
         ],
-        "error-classes": sorted(classes) or None,
         "entities": indices,
     }
     if release.package:

@@ -143,15 +143,6 @@ def _error_entry(history: release_data.ErrorClassHistory) -> dict[str, Any]:
     return entry
 
 
-def _classes(match: release_data.ReleaseMatch) -> frozenset[str] | None:
-    release = match.release
-    if release is None or release.error_classes is None:
-        return None
-    if match.after is not None and match.after.error_classes is not None:
-        return release.error_classes | match.after.error_classes
-    return release.error_classes
-
-
 def _error_document(
     version: QemuVersion,
     classes: frozenset[str],
@@ -191,14 +182,12 @@ def _error_contract(
     return build_contract(_error_document(version, classes, label, data.history), str(data.path))
 
 
-def error_class_contract(
-    data: release_data.ReleaseData, match: release_data.ReleaseMatch
-) -> Contract | None:
-    """The ``qemu-error-classes`` contract of *match*, or None if its classes are not known."""
-    classes = _classes(match)
-    if classes is None or match.release is None:
+def error_class_contract(data: release_data.ReleaseData, version: QemuVersion) -> Contract | None:
+    """The ``qemu-error-classes`` contract of QEMU *version*, or None if they are not known."""
+    classes = data.error_classes(version)
+    if classes is None:
         return None
-    return _error_contract(data, match.release.version, classes, match.release.label)
+    return _error_contract(data, version, classes, str(version))
 
 
 def supplement(
@@ -236,7 +225,7 @@ def supplement(
         notes.append(match.note())
     if match.release is not None and not contracts:
         contracts.append(release_contract(data, match))
-    errors = error_class_contract(data, match)
+    errors = error_class_contract(data, version)
     if errors is not None:
         contracts.append(errors)
     return Supplement(tuple(contracts), tuple(notes))

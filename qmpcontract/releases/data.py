@@ -54,7 +54,6 @@ class Release:
     arch: str  # "x86_64", or "all" for QAPI sources (every target's elements)
     complete_commands: bool  # the entry names every command of the release
     complete_events: bool
-    error_classes: frozenset[str] | None  # None: not known
     package: str = ""
     undescribed_commands: tuple[str, ...] = ()  # named by the build, no schema known
     undescribed_events: tuple[str, ...] = ()
@@ -121,6 +120,7 @@ class ReleaseData:
             self.history = {
                 name: _history(name, entry) for name, entry in document["error-classes"].items()
             }
+            self.qemu_releases = tuple(QemuVersion.parse(v) for v in document["qemu-releases"])
             self._entities: Sequence[Mapping[str, Any]] = document["entities"]
             self.deprecated = {
                 key: (QemuVersion.parse(e["since"]), _version(e.get("earliest")))
@@ -147,6 +147,24 @@ class ReleaseData:
                 ) from exc
             self._snapshots[release] = found
         return found
+
+    def error_classes(self, version: QemuVersion) -> frozenset[str] | None:
+        """The error classes a build of *version* may send (None: older than the data).
+
+        Those QEMU had at the release *version* belongs to; a development build
+        (``X.Y.50`` and the release candidates) may also have what its release will add.
+        """
+        base = QemuVersion(version.major, version.minor)
+        release = base
+        if version.micro >= 50:
+            release = next((r for r in self.qemu_releases if r > base), base)
+        if release < OLDEST_KNOWN:
+            return None
+        return frozenset(
+            h.name
+            for h in self.history.values()
+            if (h.since or OLDEST_KNOWN) <= release and (h.removed is None or version < h.removed)
+        )
 
     def lookup(self, version: QemuVersion) -> ReleaseMatch:
         """The data that applies to QEMU *version* (see the module's docstring)."""
@@ -179,7 +197,6 @@ def _version(text: object) -> QemuVersion | None:
 def _release(entry: Mapping[str, Any]) -> Release:
     if entry["source"] not in SOURCES:
         raise ValueError(f"unknown source {entry['source']!r}")
-    classes = entry.get("error-classes")
     complete = entry.get("complete", ())
     return Release(
         version=QemuVersion.parse(entry["version"]),
@@ -188,7 +205,6 @@ def _release(entry: Mapping[str, Any]) -> Release:
         arch=entry["arch"],
         complete_commands="commands" in complete,
         complete_events="events" in complete,
-        error_classes=None if classes is None else frozenset(classes),
         package=entry.get("package", ""),
         undescribed_commands=tuple(entry.get("undescribed-commands", ())),
         undescribed_events=tuple(entry.get("undescribed-events", ())),
@@ -209,12 +225,16 @@ def _history(name: str, entry: Mapping[str, Any]) -> ErrorClassHistory:
     )
 
 
-@cache
-def load(path: Path = DATA_FILE) -> ReleaseData:
-    """The release data in *path* (default: the shipped file), read once.
+def load(path: Path | None = None) -> ReleaseData:
+    """The release data in *path* (default: the shipped file), read once per process.
 
     :raise ReleaseDataError: if it is missing or unreadable.
     """
+    return _load(path or DATA_FILE)
+
+
+@cache
+def _load(path: Path) -> ReleaseData:
     try:
         document = orjson.loads(path.read_bytes())
     except OSError as exc:
