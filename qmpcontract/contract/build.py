@@ -13,6 +13,8 @@ from typing import Any
 
 from qmpcontract.location import join_pointer
 from qmpcontract.model.contract import (
+    Aborting,
+    CancelAfterReady,
     Category,
     CheckSpec,
     Command,
@@ -23,6 +25,7 @@ from qmpcontract.model.contract import (
     ErrorClass,
     Event,
     JobEnd,
+    JobEnding,
     JobSpec,
     Level,
     Lifecycle,
@@ -76,6 +79,36 @@ def _party(raw: Mapping[str, Any]) -> Party:
     return Party(raw["name"], span, raw.get("role"))
 
 
+def _job_event(raw: Mapping[str, Any]) -> JobEnd:
+    return JobEnd(raw["event"], raw["id_member"], tuple(sorted(raw.get("when", {}).items())))
+
+
+def _job(raw: Mapping[str, Any]) -> JobSpec:
+    cancel = raw.get("cancel_after_ready")
+    aborting = raw.get("aborting")
+    return JobSpec(
+        tuple(raw["id_from"]),
+        tuple(_job_event(e) for e in raw["terminal_events"]),
+        raw.get("note"),
+        raw.get("type"),
+        CancelAfterReady(
+            _job_event(cancel["ready"]),
+            cancel["command"],
+            cancel["id_argument"],
+            cancel["ends_with"],
+            cancel.get("unless"),
+        )
+        if cancel
+        else None,
+        Aborting(
+            _job_event(aborting["signal"]),
+            tuple(JobEnding(e["event"], e.get("carrying")) for e in aborting["ends_with"]),
+        )
+        if aborting
+        else None,
+    )
+
+
 def _command(name: str, raw: Mapping[str, Any]) -> Command:
     job = raw.get("job")
     return Command(
@@ -85,13 +118,7 @@ def _command(name: str, raw: Mapping[str, Any]) -> Command:
         arguments=freeze(raw["arguments"]) if "arguments" in raw else None,
         returns=freeze(raw["returns"]) if "returns" in raw else None,
         errors=tuple(raw["errors"]),
-        job=JobSpec(
-            tuple(job["id_from"]),
-            tuple(JobEnd(e["event"], e["id_member"]) for e in job["terminal_events"]),
-            job.get("note"),
-        )
-        if job
-        else None,
+        job=_job(job) if job else None,
         allow_oob=raw.get("allow_oob", False),
         safe=raw.get("safe", False),
         agreed=_references(raw.get("agreed")),

@@ -16,6 +16,8 @@ from qmpcontract.model.contract import (
     Contract,
     ErrorClass,
     Event,
+    JobEnd,
+    JobSpec,
     Lifecycle,
     Party,
     Reference,
@@ -81,15 +83,7 @@ def _command(command: Command) -> dict[str, Any]:
         out["returns"] = thaw(command.returns)
     out["errors"] = list(command.errors)
     if command.job is not None:
-        job: dict[str, Any] = {
-            "id_from": list(command.job.id_from),
-            "terminal_events": [
-                {"event": e.event, "id_member": e.id_member} for e in command.job.terminal_events
-            ],
-        }
-        if command.job.note is not None:
-            job["note"] = command.job.note
-        out["job"] = job
+        out["job"] = _job(command.job)
     if command.allow_oob:
         out["allow_oob"] = True
     if command.safe:
@@ -171,3 +165,38 @@ def contract_to_json(contract: Contract) -> dict[str, Any]:
     if contract.rules:
         out["rules"] = [_rule(r) for r in contract.rules]
     return out
+
+
+def _job_event(event: JobEnd) -> dict[str, Any]:
+    out: dict[str, Any] = {"event": event.event, "id_member": event.id_member}
+    if event.when:
+        out["when"] = dict(event.when)
+    return out
+
+
+def _job(spec: JobSpec) -> dict[str, Any]:
+    job: dict[str, Any] = {}
+    if spec.type is not None:
+        job["type"] = spec.type
+    job["id_from"] = list(spec.id_from)
+    job["terminal_events"] = [_job_event(e) for e in spec.terminal_events]
+    cancel = spec.cancel_after_ready
+    if cancel is not None:
+        job["cancel_after_ready"] = {
+            "ready": _job_event(cancel.ready),
+            "command": cancel.command,
+            "id_argument": cancel.id_argument,
+            **({"unless": cancel.unless} if cancel.unless else {}),
+            "ends_with": cancel.ends_with,
+        }
+    if spec.aborting is not None:
+        job["aborting"] = {
+            "signal": _job_event(spec.aborting.signal),
+            "ends_with": [
+                {"event": e.event, **({"carrying": e.carrying} if e.carrying else {})}
+                for e in spec.aborting.ends_with
+            ],
+        }
+    if spec.note is not None:
+        job["note"] = spec.note
+    return job

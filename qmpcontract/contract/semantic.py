@@ -17,57 +17,31 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 
 from qmpcontract.contract.index import ContractFile, SetIndex, as_list, as_map, as_str
-from qmpcontract.contract.metaschema import describe_element, explain
+from qmpcontract.contract.metaschema import explain
 from qmpcontract.contract.problems import Problem, ProblemCode
-from qmpcontract.contract.schemas import object_members
+from qmpcontract.contract.semantic_jobs import job_problems
+from qmpcontract.contract.visible import Reporter, Visible
 from qmpcontract.location import join_pointer, split_pointer
 from qmpcontract.model.check_kinds import CHECK_KINDS
 from qmpcontract.model.contract import ElementKind
 from qmpcontract.model.frozen_json import thaw
 from qmpcontract.model.versions import QemuVersion, VersionRequirement
 
-_SECTIONS = {
-    ElementKind.COMMAND: "commands",
-    ElementKind.EVENT: "events",
-    ElementKind.ERROR: "errors",
-}
-
-
-class _Reporter:
-    def __init__(self, file: ContractFile) -> None:
-        assert file.document is not None
-        self.file = file
-        self.document = file.document
-        self.problems: list[Problem] = []
-
-    def __call__(
-        self,
-        code: ProblemCode,
-        pointer: str,
-        message: str,
-        related: tuple[tuple[str, str], ...] = (),
-    ) -> None:
-        where = describe_element(split_pointer(pointer), self.document.value)
-        located = tuple((self.document.source.locate(p), note) for p, note in related)
-        self.problems.append(
-            Problem(self.document.source.locate(pointer), code, f"{where}: {message}", located)
-        )
-
 
 def semantic_problems(file: ContractFile, index: SetIndex) -> list[Problem]:
     """Return every semantic problem of *file* (which must have parsed)."""
-    report = _Reporter(file)
+    report = Reporter(file)
     _check_path(file, index.root, report)
     _check_lifecycles(file, report)
     _check_requires(file, index, report)
-    visible = _Visible(file, index)
+    visible = Visible(file, index)
     _check_error_spellings(file, visible, report)
     _check_commands(file, visible, report)
     _check_rules(file, index, visible, report)
     return report.problems
 
 
-def _check_path(file: ContractFile, root: Path, report: _Reporter) -> None:
+def _check_path(file: ContractFile, root: Path, report: Reporter) -> None:
     raw = file.raw
     contract_id, version = as_str(raw.get("contract")), as_str(raw.get("version"))
     try:
@@ -126,7 +100,7 @@ def check_order(
             )
 
 
-def _check_lifecycles(file: ContractFile, report: _Reporter) -> None:
+def _check_lifecycles(file: ContractFile, report: Reporter) -> None:
     raw = file.raw
     for section in ("commands", "events", "errors"):
         for name, element in as_map(raw.get(section)).items():
@@ -152,7 +126,7 @@ def _check_lifecycles(file: ContractFile, report: _Reporter) -> None:
         )
 
 
-def _check_requires(file: ContractFile, index: SetIndex, report: _Reporter) -> None:
+def _check_requires(file: ContractFile, index: SetIndex, report: Reporter) -> None:
     for i, entry in enumerate(as_list(file.raw.get("requires"))):
         item = as_map(entry)
         contract_id, text = as_str(item.get("contract")), as_str(item.get("version"))
@@ -181,39 +155,7 @@ def _check_requires(file: ContractFile, index: SetIndex, report: _Reporter) -> N
             )
 
 
-class _Visible:
-    """The elements a contract can name: its own and those of contracts it requires."""
-
-    def __init__(self, file: ContractFile, index: SetIndex) -> None:
-        self.own = file.raw
-        self.required = index.required_files(file)
-        self.names: dict[ElementKind, dict[str, str]] = {}
-        self.aliases: dict[str, tuple[str, str]] = {}  # alias -> (canonical, owner)
-        for source, owner in [(self.own, "this contract")] + [
-            (f.raw, f"{f.contract_id}@{f.version}") for f in self.required
-        ]:
-            for kind, section in _SECTIONS.items():
-                for name in as_map(source.get(section)):
-                    self.names.setdefault(kind, {}).setdefault(name, owner)
-            for name, element in as_map(source.get("errors")).items():
-                for alias in as_list(as_map(element).get("aliases")):
-                    alias_name = as_str(as_map(alias).get("name"))
-                    if alias_name is not None:
-                        self.aliases.setdefault(alias_name, (name, owner))
-
-    def has(self, kind: ElementKind, name: str) -> bool:
-        return name in self.names.get(kind, {})
-
-    def schema_of(self, kind: ElementKind, name: str, member: str) -> tuple[object, object]:
-        """The schema *member* of element *name* and the document it lives in."""
-        for source in [self.own, *(f.raw for f in self.required)]:
-            element = as_map(source.get(_SECTIONS[kind])).get(name)
-            if element is not None:
-                return as_map(element).get(member), source
-        return None, None
-
-
-def _check_error_spellings(file: ContractFile, visible: _Visible, report: _Reporter) -> None:
+def _check_error_spellings(file: ContractFile, visible: Visible, report: Reporter) -> None:
     own = as_map(file.raw.get("errors"))
     seen: dict[str, str] = {}
     for name, element in own.items():
@@ -256,7 +198,7 @@ def _check_error_spellings(file: ContractFile, visible: _Visible, report: _Repor
             seen.setdefault(alias_name, name)
 
 
-def _check_commands(file: ContractFile, visible: _Visible, report: _Reporter) -> None:
+def _check_commands(file: ContractFile, visible: Visible, report: Reporter) -> None:
     for name, element in as_map(file.raw.get("commands")).items():
         command = as_map(element)
         base = join_pointer("", "commands", name)
@@ -273,36 +215,10 @@ def _check_commands(file: ContractFile, visible: _Visible, report: _Reporter) ->
                 )
             else:
                 report(ProblemCode.ELEMENT_REF, pointer, f"unknown error class '{error}'")
-        job = as_map(command.get("job"))
-        arguments = object_members(command.get("arguments"), file.raw)
-        for i, source in enumerate(as_list(job.get("id_from"))):
-            if isinstance(source, str) and source.startswith("/") and arguments is not None:
-                first = split_pointer(source)[0]
-                if first not in arguments:
-                    report(
-                        ProblemCode.ELEMENT_REF,
-                        join_pointer(base, "job", "id_from", i),
-                        f"job id source '{source}' names no argument of the command",
-                    )
-        for i, end in enumerate(as_list(job.get("terminal_events"))):
-            event, member = as_str(as_map(end).get("event")), as_str(as_map(end).get("id_member"))
-            pointer = join_pointer(base, "job", "terminal_events", i)
-            if event is None:
-                continue
-            if not visible.has(ElementKind.EVENT, event):
-                report(ProblemCode.ELEMENT_REF, pointer + "/event", f"unknown event '{event}'")
-                continue
-            data, where = visible.schema_of(ElementKind.EVENT, event, "data")
-            members = object_members(data, where)
-            if member is not None and members is not None and member not in members:
-                report(
-                    ProblemCode.ELEMENT_REF,
-                    pointer + "/id_member",
-                    f"event '{event}' has no data member '{member}'",
-                )
+        job_problems(base, command, visible, report)
 
 
-def _check_rules(file: ContractFile, index: SetIndex, visible: _Visible, report: _Reporter) -> None:
+def _check_rules(file: ContractFile, index: SetIndex, visible: Visible, report: Reporter) -> None:
     first: dict[str, str] = {}
     others: dict[str, ContractFile] = {}
     for other in index.files.values():
@@ -342,7 +258,7 @@ def _check_rules(file: ContractFile, index: SetIndex, visible: _Visible, report:
 
 
 def _check_check(
-    check: Mapping[str, object], pointer: str, visible: _Visible, report: _Reporter
+    check: Mapping[str, object], pointer: str, visible: Visible, report: Reporter
 ) -> None:
     kind_name = as_str(check.get("kind"))
     if kind_name is None:

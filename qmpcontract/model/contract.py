@@ -11,6 +11,7 @@ trusted by its consumers.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from qmpcontract.model.frozen_json import FrozenJson
@@ -122,10 +123,61 @@ class Lifecycle:
 
 @dataclass(frozen=True)
 class JobEnd:
-    """An event that ends a job, and the data member that holds the job id."""
+    """An event about a job: its name, the data member holding the job id, what it must say.
+
+    *when* lists data members and the values they must have for the event to
+    count (``JOB_STATUS_CHANGE`` with ``status`` ``concluded``).
+    """
 
     event: str
     id_member: str
+    when: tuple[tuple[str, str], ...] = ()
+
+    def about(self, name: str | None, data: Mapping[str, object], job: str) -> bool:
+        """True if an event called *name* with *data* is this event, for *job*."""
+        return (
+            name == self.event
+            and data.get(self.id_member) == job
+            and all(data.get(k) == v for k, v in self.when)
+        )
+
+    def __str__(self) -> str:
+        when = "".join(f" {k} '{v}'" for k, v in self.when)
+        return f"{self.event}{when}"
+
+
+@dataclass(frozen=True)
+class CancelAfterReady:
+    """A job that may become ready; cancelled with *command* after that, it ends with *ends_with*.
+
+    The mirror rule: ``block-job-cancel`` after ``BLOCK_JOB_READY`` completes the
+    job (the target holds a point-in-time copy), unless *unless* (``force``) is true.
+    """
+
+    ready: JobEnd
+    command: str
+    id_argument: str
+    ends_with: str
+    unless: str | None = None
+
+
+@dataclass(frozen=True)
+class JobEnding:
+    """A terminal event an aborting job may end with, and the data member it must carry."""
+
+    event: str
+    carrying: str | None = None
+
+    def __str__(self) -> str:
+        return self.event + (f" carrying '{self.carrying}'" if self.carrying else "")
+
+
+@dataclass(frozen=True)
+class Aborting:
+    """A job that reports *signal* (its status 'aborting') ends with one of *ends_with*."""
+
+    signal: JobEnd
+    ends_with: tuple[JobEnding, ...]
 
 
 @dataclass(frozen=True)
@@ -135,6 +187,9 @@ class JobSpec:
     id_from: tuple[str, ...]  # JSON pointers into the arguments; the first present wins
     terminal_events: tuple[JobEnd, ...]
     note: str | None = None
+    type: str | None = None  # QEMU's JobType value ('mirror'), for messages and docs
+    cancel_after_ready: CancelAfterReady | None = None
+    aborting: Aborting | None = None
 
 
 @dataclass(frozen=True)
