@@ -21,15 +21,16 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = REPO / "examples" / "qemu-7.2-block-jobs.jsonl"
+JOBS = REPO / "examples" / "qemu-7.2-jobs.jsonl"  # every job kind (tests/job_scenarios.py)
 OUT = REPO / "tests" / "corpus" / "transcripts" / "golden"
 
 Record = dict[str, Any]
 Records = list[Record]
 
 
-def load() -> Records:
+def load(base: Path = BASE) -> Records:
     """The base recording's records."""
-    return [json.loads(line) for line in BASE.read_text(encoding="utf-8").splitlines()]
+    return [json.loads(line) for line in base.read_text(encoding="utf-8").splitlines()]
 
 
 def body(record: Record) -> Any:
@@ -104,14 +105,16 @@ def put(value_: object, *path: str | int) -> Callable[[Any], Any]:
     return change
 
 
-CASES: dict[str, tuple[Callable[[Records], None], list[str]]] = {}
+CASES: dict[str, tuple[Callable[[Records], None], list[str], Path]] = {}
 
 
-def case(name: str, *args: str) -> Callable[[Callable[[Records], None]], Callable[[Records], None]]:
-    """Register a case called ``<contract>/<rule>--<defect>``."""
+def case(
+    name: str, *args: str, base: Path = BASE
+) -> Callable[[Callable[[Records], None]], Callable[[Records], None]]:
+    """Register a case called ``<contract>/<rule>--<defect>``, made from recording *base*."""
 
     def register(function: Callable[[Records], None]) -> Callable[[Records], None]:
-        CASES[name] = (function, list(args))
+        CASES[name] = (function, list(args), base)
         return function
 
     return register
@@ -290,7 +293,49 @@ def _(r: Records) -> None:
     )
 
 
+@case("block-jobs/terminal-event--aborting-job-completes-without-error")
+def _(r: Records) -> None:
+    # stream1 was cancelled (status 'aborting'): it cannot end with a COMPLETED that says success.
+    edit(r, find(r, event("BLOCK_JOB_CANCELLED")), put("BLOCK_JOB_COMPLETED", "event"))
+
+
+@case("block-jobs/terminal-event--mirror-cancelled-after-ready-reports-cancelled", base=JOBS)
+def _(r: Records) -> None:
+    edit(
+        r,
+        find(r, event("BLOCK_JOB_COMPLETED", device="mirror2")),
+        put("BLOCK_JOB_CANCELLED", "event"),
+    )
+
+
+def move_exchange(r: Records, name: str, after: int) -> None:
+    """Move the request *name* and its response to just after record *after*."""
+    request, reply = (
+        find(r, lambda m: m.get("id") == name and "execute" in m),
+        find(r, response(name)),
+    )
+    moved = [r[request], r[reply]]
+    del r[reply], r[request]
+    r[after + 1 : after + 1] = moved
+
+
+@case("block-jobs/verbs-by-status--complete-before-ready", base=JOBS)
+def _(r: Records) -> None:
+    # QEMU accepting block-job-complete for a mirror that is still 'running'.
+    move_exchange(r, "mirror0-complete", find(r, response("drive-mirror")))
+
+
 # -- jobs -------------------------------------------------------------------------------
+@case("jobs/verbs-by-status--dismiss-while-running", base=JOBS)
+def _(r: Records) -> None:
+    move_exchange(r, "create0-dismiss", find(r, response("create")))
+
+
+@case("jobs/terminal-status--concluded-dropped", base=JOBS)
+def _(r: Records) -> None:
+    del r[find(r, event("JOB_STATUS_CHANGE", id="save0", status="concluded"))]
+
+
 @case("jobs/status-transitions--running-to-concluded")
 def _(r: Records) -> None:
     del r[find(r, event("JOB_STATUS_CHANGE", id="stream0", status="waiting"))]
@@ -437,8 +482,8 @@ def main() -> None:
     """Write every case (and remove cases that no longer exist)."""
     if OUT.exists():
         shutil.rmtree(OUT)
-    for name, (mutate, args) in CASES.items():
-        records = load()
+    for name, (mutate, args, base) in CASES.items():
+        records = load(base)
         mutate(records)
         target = OUT / f"{name}.jsonl"
         target.parent.mkdir(parents=True, exist_ok=True)

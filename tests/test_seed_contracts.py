@@ -94,16 +94,23 @@ def test_1010_deprecations(contracts: ContractSet) -> None:
         for c in latest.commands
         if c.lifecycle.status is ElementStatus.DEPRECATED
     }
-    assert set(deprecated) == {
+    ten_one = {
         "block-job-pause",
         "block-job-resume",
         "block-job-complete",
         "block-job-dismiss",
         "block-job-finalize",
     }
-    for name, info in deprecated.items():
+    assert set(deprecated) == {*ten_one, "drive-backup"}
+    for name in ten_one:
+        info = deprecated[name]
         assert info is not None and str(info.version) == "10.1"
         assert info.replacement == name.replace("block-job-", "job-")
+    backup = deprecated["drive-backup"]
+    assert backup is not None and (str(backup.version), backup.replacement) == (
+        "6.2",
+        "blockdev-backup",
+    )
 
 
 def test_rules_from_the_2012_discussion(contracts: ContractSet) -> None:

@@ -3,10 +3,21 @@
 A command that starts a job succeeds at once; the job's end is reported later
 by an event, and real QEMU often sends a job's events before the command's own
 return.  So a terminal event is looked for anywhere after the request, never
-"after the return".  A job with no terminal event is a violation only when the
-transcript proves the job ended (its status reached 'concluded' or 'null', or
-a later query-block-jobs no longer lists it); otherwise it was still running
-when the recording stopped, which is reported for information.
+"after the return".  Each start is judged when the same job is started again
+or the connection ends:
+
+- exactly one terminal event, of the job's own (``BLOCK_JOB_COMPLETED`` or
+  ``BLOCK_JOB_CANCELLED`` for a block job, ``JOB_STATUS_CHANGE`` to
+  ``concluded`` for a generic one);
+- none, while the transcript proves the job ended (its status reached
+  ``concluded`` or ``null``, a later ``query-block-jobs`` no longer lists it),
+  is a finding where the event was due: at an undeclared event carrying the
+  job's id (a renamed terminal event), else at that proof.  No proof: the job
+  was still running when the recording stopped, reported for information;
+- what ended it decides which: a job cancelled after it was ready (the mirror
+  rule) ends with the event its declaration names; a job that was aborting
+  ends with one of its declared endings (a cancellation, or a completion that
+  carries its error).
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ from qmpcontract.model.findings import Finding
 from qmpcontract.model.transcript import Exchange, Kind, Message, Session
 
 ENDED_STATUSES = ("concluded", "null")
+STATUS_EVENT = "JOB_STATUS_CHANGE"
 
 
 def _job_id(arguments: object, spec: JobSpec) -> str | None:
@@ -45,11 +57,19 @@ class _Job:
 
     request: Message
     command: Command
+    spec: JobSpec
     job: str
-    ends: dict[str, str]  # terminal event -> the data member naming the job
     seen: list[Message] = field(default_factory=list)  # its first two terminal events
     status_end: Message | None = None  # the first JOB_STATUS_CHANGE to an ended status
     listed_without: list[Message] = field(default_factory=list)  # query-block-jobs replies
+    renamed: Message | None = None  # an undeclared event carrying the job's id
+    ready: Message | None = None  # the event that said it was ready
+    cancelled: Message | None = None  # a cancel accepted after it was ready
+    aborting: Message | None = None  # the event that said it was aborting
+
+    def describe(self) -> str:
+        kind = f"{self.spec.type} job" if self.spec.type else "job"
+        return f"{kind} '{self.job}' started by '{self.command.name}'"
 
 
 def _start(commands: Mapping[str, Command], exchange: Exchange) -> tuple[Command, str] | None:
@@ -73,7 +93,7 @@ def _lists(response: Message | None) -> list[object] | None:
 
 
 def _walk(ctx: RuleContext, session: Session, running: bool) -> list[tuple[int, object]]:
-    """Job starts, events and query-block-jobs exchanges of a part, in message order.
+    """Job starts, other exchanges and events of a part, in message order.
 
     Without a job *running* or started, nothing of the part matters.
     """
@@ -85,13 +105,21 @@ def _walk(ctx: RuleContext, session: Session, running: bool) -> list[tuple[int, 
         if start is not None:
             points.append((exchange.request.index, (exchange.request, *start)))
             started = True
-        elif exchange.command == "query-block-jobs" and _lists(exchange.response) is not None:
+        elif exchange.response is not None:
             points.append((exchange.request.index, exchange))
     if not (started or running):
         return []
     points.extend((m.index, m) for m in session.messages if m.kind is Kind.EVENT)
     points.sort(key=lambda point: point[0])
     return points
+
+
+def _known_events(ctx: RuleContext) -> frozenset[str]:
+    key = ("job-known-events",)
+    found = ctx.shared.get(key)
+    if found is None:
+        found = ctx.shared[key] = frozenset(e.name for c in ctx.contracts for e in c.events)
+    return found
 
 
 @implements("job-terminal-event")
@@ -102,39 +130,71 @@ def job_terminal_event(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     connection; until then it is carried from one part of the connection to the next.
     """
     running: dict[str, _Job] = ctx.carry(session).setdefault("running", {})
+    known = _known_events(ctx)
     for index, point in _walk(ctx, session, bool(running)):
         if isinstance(point, tuple):
             request, command, job = point
             assert command.job is not None
             if job in running:
                 yield from _judge(ctx, running[job], index)
-            names = {end.event: end.id_member for end in command.job.terminal_events}
-            running[job] = _Job(request, command, job, names)
+            running[job] = _Job(request, command, command.job, job)
         elif isinstance(point, Exchange):
-            listed = _lists(point.response) or []
-            for record in running.values():
-                if any(isinstance(j, Mapping) and j.get("device") == record.job for j in listed):
-                    continue
-                if not any(r.index < index for r in record.listed_without):
-                    assert point.response is not None  # an earlier reply always qualifies
-                    record.listed_without.append(point.response)
+            _exchange(running, point, index)
         else:
             assert isinstance(point, Message)
-            _event(running, point)
+            _event(running, point, known)
     if session.last:
         for record in running.values():
             yield from _judge(ctx, record, -1)
         running.clear()
 
 
-def _event(running: Mapping[str, _Job], message: Message) -> None:
-    data = _data(message)
+def _exchange(running: Mapping[str, _Job], exchange: Exchange, index: int) -> None:
+    """A query-block-jobs reply not listing a job; a cancel accepted after a job was ready."""
+    listed = _lists(exchange.response) if exchange.command == "query-block-jobs" else None
+    if listed is not None:
+        for record in running.values():
+            if any(isinstance(j, Mapping) and j.get("device") == record.job for j in listed):
+                continue
+            if not any(r.index < index for r in record.listed_without):
+                assert exchange.response is not None  # an earlier reply always qualifies
+                record.listed_without.append(exchange.response)
+        return
+    response = exchange.response
+    if response is None or response.kind is not Kind.SUCCESS:
+        return
+    arguments = exchange.request.body.get("arguments")
+    arguments = arguments if isinstance(arguments, Mapping) else {}
     for record in running.values():
-        member = record.ends.get(message.name or "")
-        if member is not None and len(record.seen) < 2 and data.get(member) == record.job:
-            record.seen.append(message)
+        rule = record.spec.cancel_after_ready
+        if rule is None or record.ready is None or record.cancelled is not None:
+            continue
+        if exchange.command != rule.command or arguments.get(rule.id_argument) != record.job:
+            continue
+        if rule.unless is None or arguments.get(rule.unless) is not True:
+            record.cancelled = exchange.request
+
+
+def _event(running: Mapping[str, _Job], message: Message, known: frozenset[str]) -> None:
+    data, name = _data(message), message.name
+    for record in running.values():
+        spec = record.spec
+        if any(end.about(name, data, record.job) for end in spec.terminal_events):
+            if len(record.seen) < 2:
+                record.seen.append(message)
+            continue
+        ready = spec.cancel_after_ready.ready if spec.cancel_after_ready else None
+        if ready is not None and record.ready is None and ready.about(name, data, record.job):
+            record.ready = message
+        signal = spec.aborting.signal if spec.aborting else None
+        if signal is not None and record.aborting is None and signal.about(name, data, record.job):
+            record.aborting = message
+        members = {end.id_member for end in spec.terminal_events}
+        carries = any(data.get(m) == record.job for m in members)
+        if name not in known and record.renamed is None and not record.seen and carries:
+            record.renamed = message
     job = data.get("id")
-    if message.name != "JOB_STATUS_CHANGE" or data.get("status") not in ENDED_STATUSES:
+    if name != STATUS_EVENT or data.get("status") not in ENDED_STATUSES:
         return
     ended = running.get(job) if isinstance(job, str) else None
     if ended is not None and ended.status_end is None:
@@ -143,32 +203,76 @@ def _event(running: Mapping[str, _Job], message: Message) -> None:
 
 def _judge(ctx: RuleContext, record: _Job, stop: int) -> Iterator[Finding]:
     """The findings of one job start, whose window ends at message *stop* (-1: never)."""
-    request, command, job, seen = record.request, record.command, record.job, record.seen
-    wanted = " or ".join(record.ends)
+    request, command, seen = record.request, record.command, record.seen
+    started = [(request, f"'{command.name}' started it")]
+    wanted = " or ".join(str(end) for end in record.spec.terminal_events)
     if len(seen) > 1:
         yield ctx.finding(
-            f"job '{job}' ended twice: a second {seen[1].name}",
+            f"job '{record.job}' ended twice: a second {seen[1].name}",
             seen[1],
-            related=[(request, f"'{command.name}' started it"), (seen[0], "first end")],
+            related=[*started, (seen[0], "first end")],
         )
     if seen:
+        yield from _ending(ctx, record, seen[0])
         return
     replies = (r for r in record.listed_without if stop < 0 or r.index < stop)
-    evidence = record.status_end or next(replies, None)
-    if evidence is not None:
+    evidence = record.renamed or record.status_end or next(replies, None)
+    if evidence is None:
         yield ctx.finding(
-            f"job '{job}' started by '{command.name}' ended without {wanted}",
-            evidence,
-            related=[(request, f"'{command.name}' started it")],
-            expected=wanted,
-        )
-    else:
-        yield ctx.finding(
-            f"job '{job}' started by '{command.name}' had not ended when the recording stopped",
+            f"{record.describe()} had not ended when the recording stopped",
             request,
             rule_id=UNFINISHED_JOB.id,
             level=UNFINISHED_JOB.level,
         )
+        return
+    due = (
+        f": {evidence.name} carries its id, a renamed terminal event?"
+        if evidence is record.renamed
+        else ""
+    )
+    yield ctx.finding(
+        f"{record.describe()} ended without {wanted}{due}",
+        evidence,
+        related=started,
+        expected=wanted,
+        actual=evidence.name if evidence is record.renamed else None,
+    )
+
+
+def _ending(ctx: RuleContext, record: _Job, end: Message) -> Iterator[Finding]:
+    """The terminal event *end* is the one what ended the job calls for."""
+    spec, started = record.spec, [(record.request, f"'{record.command.name}' started it")]
+    rule = spec.cancel_after_ready
+    cancelled = record.cancelled
+    if rule is not None and cancelled is not None and cancelled.index < end.index:
+        if end.name != rule.ends_with:
+            assert record.ready is not None
+            yield ctx.finding(
+                f"{record.describe()} was cancelled with '{rule.command}' after "
+                f"{record.ready.name}, so it ends with {rule.ends_with} (its target holds a "
+                f"point-in-time copy), not {end.name}",
+                end,
+                related=[*started, (record.ready, "ready"), (cancelled, "the cancel")],
+                expected=rule.ends_with,
+                actual=end.name,
+            )
+        return
+    aborting = spec.aborting
+    if aborting is None or record.aborting is None or record.aborting.index > end.index:
+        return
+    data = _data(end)
+    endings = aborting.ends_with
+    if any(e.event == end.name and (e.carrying is None or e.carrying in data) for e in endings):
+        return
+    allowed = " or ".join(str(e) for e in endings)
+    yield ctx.finding(
+        f"{record.describe()} was aborting, so it ends with {allowed}, not {end.name}"
+        + (" without it" if any(e.event == end.name for e in endings) else ""),
+        end,
+        related=[*started, (record.aborting, "aborting")],
+        expected=allowed,
+        actual=end.name,
+    )
 
 
 @implements("job-state-machine")

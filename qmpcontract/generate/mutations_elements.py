@@ -212,11 +212,41 @@ class ElementMutations:
         def build(draw: st.DrawFn, s: list[Sent]) -> tuple[str, list[Sent]]:
             name = draw(st.sampled_from(jobs))
             life = draw(self.ss.job(name, "twice"))
-            ends = {
-                e.event for _, c in self.gen.commands[name] if c.job for e in c.job.terminal_events
-            }
-            terminal = next(m for m in life if m.message and m.message.get("event") in ends)
-            return f"job of '{name}' ends twice", [*s, *life, terminal]
+            ends = [e for _, c in self.gen.commands[name] if c.job for e in c.job.terminal_events]
+
+            def terminal(message: Any) -> bool:
+                data = message.get("data") if isinstance(message, dict) else None
+                data = data if isinstance(data, dict) else {}
+                return any(e.about(message.get("event"), data, "twice") for e in ends)
+
+            end = next(m for m in life if m.message and terminal(m.message))
+            return f"job of '{name}' ends twice", [*s, *life, end]
+
+        return build
+
+    def _job_verbs(self, contract: Contract, rule: Rule) -> Build | None:
+        p = params_of(rule)
+        usable = set(self.gen.usable_commands())
+        verbs = [v for v in p["verbs"] if v["command"] in usable]
+        machine = self.ss.machine
+        if not verbs or not self.ss.jobs or machine is None or machine.event != p["event"]:
+            return None
+
+        def build(draw: st.DrawFn, s: list[Sent]) -> tuple[str, list[Sent]]:
+            verb = draw(st.sampled_from(verbs))
+            life = draw(self.ss.job(draw(st.sampled_from(self.ss.jobs)), "verb"))
+            at = next(  # the job's first status that does not allow the verb ('created')
+                i
+                for i, m in enumerate(life)
+                if m.message
+                and m.message.get("event") == p["event"]
+                and m.message.get("data", {}).get(p["status_member"]) not in verb["statuses"]
+            )
+            request = draw(self.gen.request(verb["command"], st.just("verb")))
+            request["arguments"] = {**request.get("arguments", {}), verb["id_argument"]: "verb"}
+            accepted = server({**draw(self.gen.success(verb["command"])), "id": "verb"})
+            life[at + 1 : at + 1] = [client(request), accepted]
+            return f"QEMU accepts '{verb['command']}' in the wrong status", [*s, *life]
 
         return build
 

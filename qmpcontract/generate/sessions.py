@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from qmpcontract.generate.messages import Message, MessageStrategies
 from qmpcontract.location import split_pointer
-from qmpcontract.model.contract import Command
+from qmpcontract.model.contract import Command, JobSpec
 
 Direction = Literal["client", "server"]
 NEGOTIATION = "qmp_capabilities"
@@ -75,13 +75,22 @@ class StateMachine:
     final: tuple[str, ...]
     transitions: Mapping[str, Sequence[str]]
 
-    def to_final(self, status: str) -> list[str]:
-        """The shortest walk from *status* to a final status (excluding *status*)."""
+    def to_final(self, status: str, via: str | None = None) -> list[str]:
+        """The shortest walk from *status* to a final status (excluding *status*).
+
+        With *via*, the walk passes through that status (a job's terminal status).
+        """
+        if via is not None and via != status:
+            first = self._path(status, {via})
+            return [*first, *self.to_final(via)] if first else self.to_final(status)
+        return self._path(status, set(self.final))
+
+    def _path(self, status: str, targets: set[str]) -> list[str]:
         queue: deque[tuple[str, list[str]]] = deque([(status, [])])
         seen = {status}
         while queue:
             current, path = queue.popleft()
-            if current in self.final and path:
+            if current in targets and path:
                 return path
             for following in self.transitions.get(current, ()):
                 if following not in seen:
@@ -152,16 +161,16 @@ def set_job_id(arguments: Any, command: Command, job: str, gen: MessageStrategie
 
 
 @st.composite
-def _walk(draw: st.DrawFn, machine: StateMachine) -> list[str]:
+def _walk(draw: st.DrawFn, machine: StateMachine, via: str | None = None) -> list[str]:
     status = draw(st.sampled_from(machine.initial))
     walk = [status]
     for _ in range(draw(st.integers(0, 5))):
         options = [s for s in machine.transitions.get(status, ()) if s not in machine.final]
-        if not options:
+        if not options or status == via:
             break
         status = draw(st.sampled_from(options))
         walk.append(status)
-    return walk + machine.to_final(status)
+    return walk + machine.to_final(status, via if via not in walk else None)
 
 
 class SessionStrategies:
@@ -247,21 +256,52 @@ class SessionStrategies:
         assert command.job is not None
         request = draw(gen.request(name))
         request["arguments"] = set_job_id(request.get("arguments", {}), command, job, gen)
+        spec = command.job
         events: list[Sent] = []
+        walk: list[str] = []
+        end = draw(st.sampled_from(spec.terminal_events))
         if self.machine is not None:
             m = self.machine
-            for status in draw(_walk(m)):
+            via = dict(end.when).get(m.status_member) if end.event == m.event else None
+            walk = draw(_walk(m, via))
+            for status in walk:
                 data = {m.id_member: job, m.status_member: status}
                 events.append(server(draw(gen.event(m.event, data))))
-        end = draw(st.sampled_from(command.job.terminal_events))
-        terminal = server(draw(gen.event(end.event, {end.id_member: job})))
-        events.insert(draw(st.integers(0, len(events))), terminal)
+        if not (self.machine is not None and end.event == self.machine.event):
+            # (a terminal status, 'concluded', is part of the walk already)
+            events.insert(*draw(self._terminal(spec, job, walk, events)))
         response = server(draw(gen.success(name)))
         if "id" in request:
             assert response.message is not None
             response = server({**response.message, "id": request["id"]})
         events.insert(draw(st.integers(0, len(events))), response)
         return [client(request), *events]
+
+    @st.composite
+    def _terminal(
+        draw: st.DrawFn, self: SessionStrategies, spec: JobSpec, job: str, walk: list[str],
+        events: list[Sent],
+    ) -> tuple[int, Sent]:  # fmt: skip
+        """A terminal event of the job, and where it goes among the *events* of its *walk*.
+
+        A job that walked through the signal that it was aborting ends, after it,
+        with one of the endings its declaration allows (carrying what they must).
+        """
+        aborting = spec.aborting
+        signal = aborting.signal if aborting else None
+        statuses = dict(signal.when) if signal else {}
+        aborted = [i for i, status in enumerate(walk) if statuses.get("status") == status]
+        machine = self.machine.event if self.machine else None
+        if aborting is None or signal is None or signal.event != machine or not aborted:
+            end = draw(st.sampled_from(spec.terminal_events))
+            data: dict[str, object] = {end.id_member: job, **dict(end.when)}
+            return draw(st.integers(0, len(events))), server(draw(self.gen.event(end.event, data)))
+        ending = draw(st.sampled_from(aborting.ends_with))
+        member = next(e.id_member for e in spec.terminal_events if e.event == ending.event)
+        message = draw(self.gen.event(ending.event, {member: job}))
+        if ending.carrying is not None:
+            message = {**message, "data": {**message.get("data", {}), ending.carrying: "failed"}}
+        return draw(st.integers(aborted[0] + 1, len(events))), server(message)
 
     def job(self, name: str, job: str) -> st.SearchStrategy[list[Sent]]:
         """The life of job *job* started by command *name*."""

@@ -249,6 +249,37 @@ _KINDS = (
         },
         element_params=(("event", ElementKind.EVENT),),
     ),
+    _kind(
+        "job-verbs",
+        Scope.TRANSCRIPT,
+        "QEMU accepts a job verb only while the job's status (as the given event reports it) "
+        "allows it.",
+        {
+            "type": "object",
+            "properties": {
+                "event": _NAME,
+                "id_member": _NAME,
+                "status_member": _NAME,
+                "verbs": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "command": _NAME,
+                            "id_argument": _NAME,
+                            "statuses": _STATES,
+                        },
+                        "required": ["command", "id_argument", "statuses"],
+                        "additionalProperties": False,
+                    },
+                },
+            },
+            "required": ["event", "id_member", "status_member", "verbs"],
+            "additionalProperties": False,
+        },
+        element_params=(("event", ElementKind.EVENT),),
+    ),
     # -- changes (diff, review) ----------------------------------------------------------
     _kind(
         "names-kept",
