@@ -23,7 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "check": {"read", "model"},  # the transcript checker never imports the contract loader
     "importers": {"read", "model", "contract"},
     "releases": {"read", "model", "contract", "importers"},
-    "docsite": {"read", "model", "contract", "check", "diff"},
+    "docsite": {"read", "model", "contract", "importers", "releases", "check", "diff"},
     "diff": {"model"},
     "generate": {"model", "check"},
     "review": {"read", "model", "diff"},

@@ -25,13 +25,17 @@ from qmpcontract.docsite.examples import recorded_examples
 from qmpcontract.docsite.pages import contract_page, contracts_index, matrix_page
 from qmpcontract.docsite.rules_page import golden_examples, rules_page
 from qmpcontract.model.contract_set import ContractSet
+from qmpcontract.releases.contract import known_rules
 
 REPO = Path(__file__).resolve().parents[2]
 REGENERATE = (
     "qmpcontract api-index ../shared/corpus/libvirt-replies/*x86_64*.replies "
     "-o docs/data/qemu-api-index.json"
 )
-COMMANDS = ("lint", "check", "rules", "kinds", "import", "diff", "history", "review", "api-index")
+COMMANDS = (
+    *("lint", "check", "rules", "kinds", "import", "diff", "history", "review", "api-index"),
+    "release-data",
+)
 
 
 def _contracts() -> ContractSet:
@@ -94,6 +98,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             contracts,
             golden_examples(REPO / "tests" / "corpus" / "transcripts" / "golden"),
             _change_examples(contracts),
+            known_rules(),
         ),
         "compatibility.md": matrix_page(contracts, releases, REGENERATE),
         "reference/cli.md": _cli_page(),

@@ -8,12 +8,13 @@ the first line our text renderer prints for its case in the golden corpus
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from qmpcontract.check.registry import BUILTIN_RULES
 from qmpcontract.diff.catalogue import CHANGES
 from qmpcontract.docsite.pages import badge
+from qmpcontract.model.contract import Contract
 from qmpcontract.model.contract_set import ContractSet
 
 
@@ -46,10 +47,35 @@ def _example(text: str | None) -> list[str]:
     ]
 
 
+def _contract_rules(contract: Contract, examples: Mapping[str, str]) -> list[str]:
+    lines: list[str] = []
+    for crule in contract.rules:
+        check = f"machine check `{crule.check.kind}`" if crule.check else "review only"
+        sources = "; ".join(f"[{s.title}]({s.url})" if s.url else s.title for s in crule.sources)
+        lines += [
+            f"### `{crule.id}` {{ #{anchor(crule.id)} }}",
+            "",
+            f"{badge(crule.level)} ({crule.category.value}, {check}) {crule.statement}",
+            "",
+        ]
+        if crule.rationale:
+            lines += [f"*Why:* {crule.rationale}", ""]
+        lines += [f"*Source:* {sources}", ""]
+        lines += _example(examples.get(crule.id))
+    return lines
+
+
 def rules_page(
-    contracts: ContractSet, examples: Mapping[str, str], change_examples: Mapping[str, str]
+    contracts: ContractSet,
+    examples: Mapping[str, str],
+    change_examples: Mapping[str, str],
+    brought: Sequence[Contract] = (),
 ) -> str:
-    """The whole rules reference page."""
+    """The whole rules reference page.
+
+    *brought* are the contracts a transcript brings (its own schema, its release's
+    data and error classes), whose rules every check may report too.
+    """
     lines = [
         "# Rules",
         "",
@@ -70,21 +96,18 @@ def rules_page(
         lines += _example(examples.get(rule.id))
     for contract in contracts.current():
         lines += [f"## Contract `{contract.id}` {contract.version}", ""]
-        for crule in contract.rules:
-            check = f"machine check `{crule.check.kind}`" if crule.check else "review only"
-            sources = "; ".join(
-                f"[{s.title}]({s.url})" if s.url else s.title for s in crule.sources
-            )
-            lines += [
-                f"### `{crule.id}` {{ #{anchor(crule.id)} }}",
-                "",
-                f"{badge(crule.level)} ({crule.category.value}, {check}) {crule.statement}",
-                "",
-            ]
-            if crule.rationale:
-                lines += [f"*Why:* {crule.rationale}", ""]
-            lines += [f"*Source:* {sources}", ""]
-            lines += _example(examples.get(crule.id))
+        lines += _contract_rules(contract, examples)
+    for contract in brought:
+        lines += [
+            f"## What a transcript brings: `{contract.id}`",
+            "",
+            "Checked against QEMU's own API: the transcript's `query-qmp-schema` reply "
+            "(`qemu-introspection`), else the shipped data of its QEMU release "
+            "(`qemu-release`), and the error classes of its release (`qemu-error-classes`); "
+            "see [check](check.md#qemus-own-api-the-transcripts-schema-or-its-releases-data).",
+            "",
+        ]
+        lines += _contract_rules(contract, examples)
     lines += ["## Change kinds of the differ", ""]
     for kind in CHANGES.values():
         lines += [
