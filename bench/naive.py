@@ -31,10 +31,11 @@ VERSION = QemuVersion(7, 2, 22)  # the QEMU of every replayed session
 
 
 def _validators() -> tuple[dict[str, Draft202012Validator], dict[str, list[Any]], Any]:
-    contracts: list[Contract] = select_contracts(contracts_for(None), VERSION, {})
+    every = contracts_for(None)
+    contracts: list[Contract] = select_contracts(every, VERSION, {})
     if PROBE_LOG.exists():
         contracts.append(contracts_from_file(PROBE_LOG, VERSION))
-    validators = Validators(contracts, VERSION)
+    validators = Validators([*every, *contracts], VERSION, contracts)  # as check builds them
     registry = validators.registry
     envelopes: dict[str, Draft202012Validator] = {}
     elements: dict[str, list[Any]] = {}

@@ -31,7 +31,7 @@ from replay import OWN_RECORDING, write_replay
 from qmpcontract.check import engine
 from qmpcontract.check.validators import SchemaValidator
 from qmpcontract.cli.common import contracts_for
-from qmpcontract.importers.self_described import embedded_contracts
+from qmpcontract.releases.contract import supplement
 from qmpcontract.model.session_builder import iter_sessions
 from qmpcontract.model.transcript import TranscriptInfo
 from qmpcontract.read.formats import open_transcript
@@ -82,7 +82,7 @@ def main() -> int:
         SchemaValidator.is_valid = timed_valid  # type: ignore[method-assign]
         try:
             info = TranscriptInfo(str(path), "recording")
-            options = engine.CheckOptions(extra=embedded_contracts)
+            options = engine.CheckOptions(extra=supplement)
 
             def check() -> Iterator[Any]:
                 return iter([engine.check_items(open_transcript(path).items(), info,

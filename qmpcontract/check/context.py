@@ -37,7 +37,7 @@ class RuleContext:
     info: TranscriptInfo
     shared: dict[object, Any] = field(default_factory=dict)  # one per transcript, for all rules
     _properties: dict[str, Mapping[str, object]] = field(default_factory=dict)
-    _schemas: dict[tuple[str, str], tuple[str, SchemaValidator]] = field(default_factory=dict)
+    _schemas: dict[tuple[str, str, bool], tuple[str, SchemaValidator]] = field(default_factory=dict)
     _annotated: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
 
     def annotated_arguments(self, command: Command) -> list[tuple[str, object]]:
@@ -64,18 +64,32 @@ class RuleContext:
         """
         return session.state.setdefault((self.contract.ref, self.rule.id), {})
 
-    def part_schema(self, element: str, part: str) -> tuple[str, SchemaValidator]:
+    def part_schema(
+        self, element: str, part: str, *, closed: bool = False
+    ) -> tuple[str, SchemaValidator]:
         """The pointer of a *part* of an element of this rule's contract, and its validator.
 
-        *element* is the element's pointer; *part* is ``arguments``, ``returns`` or ``data``.
+        *element* is the element's pointer; *part* is ``arguments``, ``returns`` or ``data``;
+        *closed*: of the schema with every object closed (nothing undeclared).
         """
-        key = (element, part)
+        key = (element, part, closed)
         found = self._schemas.get(key)
         if found is None:
             pointer = join_pointer(element, part)
-            found = (pointer, self.validators.for_pointer(self.contract, pointer))
-            self._schemas[key] = found
+            validator = self.validators.for_pointer(self.contract, pointer, closed=closed)
+            found = self._schemas[key] = (pointer, validator)
         return found
+
+    def closes_output(self) -> bool:
+        """True if this rule's contract checks that QEMU sends nothing undeclared."""
+        key = ("closes-output", self.contract.ref)
+        found = self.shared.get(key)
+        if found is None:
+            found = self.shared[key] = any(
+                r.check is not None and r.check.kind == "undeclared-members"
+                for r in self.contract.rules
+            )
+        return bool(found)
 
     @cached_property
     def params(self) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from qmpcontract.check.context import RuleContext
 from qmpcontract.check.registry import UNFINISHED_JOB, implements
 from qmpcontract.location import split_pointer
-from qmpcontract.model.contract import Command, JobSpec
+from qmpcontract.model.contract import Command, JobEnd, JobSpec
 from qmpcontract.model.findings import Finding
 from qmpcontract.model.transcript import Exchange, Kind, Message, Session
 
@@ -66,6 +66,17 @@ class _Job:
     ready: Message | None = None  # the event that said it was ready
     cancelled: Message | None = None  # a cancel accepted after it was ready
     aborting: Message | None = None  # the event that said it was aborting
+    ends: set[str] = field(init=False)  # what the declaration says, looked up once
+    id_members: tuple[str, ...] = field(init=False)
+    ready_event: JobEnd | None = field(init=False)
+    signal: JobEnd | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        spec = self.spec
+        self.ends = {end.event for end in spec.terminal_events}
+        self.id_members = tuple({end.id_member for end in spec.terminal_events})
+        self.ready_event = spec.cancel_after_ready.ready if spec.cancel_after_ready else None
+        self.signal = spec.aborting.signal if spec.aborting else None
 
     def describe(self) -> str:
         kind = f"{self.spec.type} job" if self.spec.type else "job"
@@ -98,6 +109,7 @@ def _walk(ctx: RuleContext, session: Session, running: bool) -> list[tuple[int, 
     Without a job *running* or started, nothing of the part matters.
     """
     commands = ctx.commands()
+    watched = _watched(ctx)
     points: list[tuple[int, object]] = []
     started = False
     for exchange in session.exchanges:
@@ -105,13 +117,27 @@ def _walk(ctx: RuleContext, session: Session, running: bool) -> list[tuple[int, 
         if start is not None:
             points.append((exchange.request.index, (exchange.request, *start)))
             started = True
-        elif exchange.response is not None:
+        elif exchange.response is not None and exchange.command in watched:
             points.append((exchange.request.index, exchange))
     if not (started or running):
         return []
     points.extend((m.index, m) for m in session.messages if m.kind is Kind.EVENT)
     points.sort(key=lambda point: point[0])
     return points
+
+
+def _watched(ctx: RuleContext) -> frozenset[str | None]:
+    """The commands whose exchanges say something of a running job (a listing, a cancel)."""
+    key = ("job-watched-commands", ctx.contract.ref, ctx.rule.id)
+    found = ctx.shared.get(key)
+    if found is None:
+        cancels = {
+            c.job.cancel_after_ready.command
+            for c in ctx.commands().values()
+            if c.job is not None and c.job.cancel_after_ready is not None
+        }
+        found = ctx.shared[key] = frozenset({"query-block-jobs", *cancels})
+    return found
 
 
 def _known_events(ctx: RuleContext) -> frozenset[str]:
@@ -178,20 +204,24 @@ def _exchange(running: Mapping[str, _Job], exchange: Exchange, index: int) -> No
 def _event(running: Mapping[str, _Job], message: Message, known: frozenset[str]) -> None:
     data, name = _data(message), message.name
     for record in running.values():
-        spec = record.spec
-        if any(end.about(name, data, record.job) for end in spec.terminal_events):
+        ident = record.job
+        if name in record.ends and any(
+            e.about(name, data, ident) for e in record.spec.terminal_events
+        ):
             if len(record.seen) < 2:
                 record.seen.append(message)
             continue
-        ready = spec.cancel_after_ready.ready if spec.cancel_after_ready else None
-        if ready is not None and record.ready is None and ready.about(name, data, record.job):
+        ready, signal = record.ready_event, record.signal
+        if ready is not None and record.ready is None and ready.about(name, data, ident):
             record.ready = message
-        signal = spec.aborting.signal if spec.aborting else None
-        if signal is not None and record.aborting is None and signal.about(name, data, record.job):
+        elif signal is not None and record.aborting is None and signal.about(name, data, ident):
             record.aborting = message
-        members = {end.id_member for end in spec.terminal_events}
-        carries = any(data.get(m) == record.job for m in members)
-        if name not in known and record.renamed is None and not record.seen and carries:
+        elif (
+            name not in known
+            and record.renamed is None
+            and not record.seen
+            and any(data.get(m) == ident for m in record.id_members)
+        ):
             record.renamed = message
     job = data.get("id")
     if name != STATUS_EVENT or data.get("status") not in ENDED_STATUSES:

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 
 from qmpcontract.check.context import RuleContext
 from qmpcontract.check.registry import implements
+from qmpcontract.check.rules_elements import CLOSED_VALID
 from qmpcontract.check.validators import explain, first_error
-from qmpcontract.location import join_pointer
 from qmpcontract.model.contract import Contract, ErrorClass
 from qmpcontract.model.findings import Finding
 from qmpcontract.model.transcript import Kind, Message, Session
@@ -140,11 +140,18 @@ def error_class_known(ctx: RuleContext, session: Session) -> Iterator[Finding]:
 
 
 def _undeclared(
-    ctx: RuleContext, message: Message, element: str, part: str, instance: object, what: str
+    ctx: RuleContext,
+    session: Session,
+    message: Message,
+    element: str,
+    part: str,
+    instance: object,
+    what: str,
 ) -> Iterator[Finding]:
     """A finding if *instance* holds a member the schema of *part* of *element* lacks."""
-    pointer = join_pointer(element, part)
-    closed = ctx.validators.for_pointer(ctx.contract, pointer, closed=True)
+    if session.memo.get((CLOSED_VALID, id(message))):
+        return  # the schema rule found it valid against the closed schema already
+    pointer, closed = ctx.part_schema(element, part, closed=True)
     if closed.is_valid(instance) or not ctx.part_schema(element, part)[1].is_valid(instance):
         return  # nothing undeclared, or the schema rule reports what is wrong
     error = first_error(closed, instance)
@@ -177,10 +184,10 @@ def undeclared_members(ctx: RuleContext, session: Session) -> Iterator[Finding]:
         if response.kind is Kind.SUCCESS and exchange.request.kind is Kind.REQUEST:
             what = f"the return value of '{command.name}'"
             body = response.body["return"]
-            yield from _undeclared(ctx, response, command.pointer, "returns", body, what)
+            yield from _undeclared(ctx, session, response, command.pointer, "returns", body, what)
     events = ctx.events()
     for message in session.of_kind(Kind.EVENT):
         event = events.get(message.name or "")
         if event is not None and event.data is not None:
             data = message.body.get("data", {})
-            yield from _undeclared(ctx, message, event.pointer, "data", data, f"{event.name}")
+            yield from _undeclared(ctx, session, message, event.pointer, "data", data, event.name)

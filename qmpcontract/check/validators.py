@@ -137,8 +137,14 @@ def close_objects(document: dict[str, object]) -> dict[str, object]:
         for node in iter_subschemas(schema):
             open_object = node.get("type") == "object" and ("properties" in node or "allOf" in node)
             if open_object and not {"additionalProperties", "unevaluatedProperties"} & set(node):
-                node["unevaluatedProperties"] = False
+                branched = not _PLAIN.isdisjoint(node)  # members may come from elsewhere
+                node["unevaluatedProperties" if branched else "additionalProperties"] = False
     return document
+
+
+# Keywords that can declare members outside 'properties'; without them, additionalProperties
+# (checked on its own, fast) says what unevaluatedProperties says.
+_PLAIN = frozenset({"allOf", "anyOf", "oneOf", "if", "$ref", "dependentSchemas", "not"})
 
 
 def closed_uri(contract: Contract) -> str:
