@@ -35,9 +35,8 @@ from qmpcontract.read.messages import (
     RawMessage,
     SessionBoundary,
     TranscriptItem,
-    decode,
 )
-from qmpcontract.read.splitter import MAX_MESSAGE, Segment, Splitter, overflow
+from qmpcontract.read.splitter import MAX_MESSAGE, Segment, Splitter, parse
 
 BLOCK = 1 << 20  # bytes read at a time (a QEMU schema reply fits in one)
 
@@ -168,7 +167,7 @@ def _is_negotiation(message: RawMessage) -> bool:
 
 def _message(segment: Segment, at: _At, index: int, name: str, session: int = 0) -> RawMessage:
     where = at.location(name, segment.start - at.char, index)
-    value, error = decode(segment.text) if not segment.overflow else (None, overflow(segment))
+    value, error = parse(segment)
     if error is not None and not segment.complete:
         error = f"the file ends inside this value; {error}"
     direction = None

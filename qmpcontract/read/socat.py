@@ -54,9 +54,8 @@ from qmpcontract.read.messages import (
     RawMessage,
     SessionBoundary,
     TranscriptItem,
-    decode,
 )
-from qmpcontract.read.splitter import MAX_MESSAGE, Segment, Splitter, overflow
+from qmpcontract.read.splitter import MAX_MESSAGE, Segment, Splitter, parse
 
 _DATE = r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d"
 _HEADER = (
@@ -298,10 +297,8 @@ class _Reader:
         error: str | None
         if cut:
             value, error = None, cut
-        elif segment.overflow:
-            value, error = None, overflow(segment)
         else:
-            value, error = decode(segment.text)
+            value, error = parse(segment)
         message = RawMessage(
             -1, self.session, direction, segment.text, where, piece.timestamp, value, error
         )
