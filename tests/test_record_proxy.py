@@ -25,7 +25,7 @@ from qmpcontract.read.messages import BoundaryKind, Direction, RawMessage, Sessi
 from qmpcontract.read.recording import read_recording, record_schema, recording_streams
 from qmpcontract.read.splitter import Splitter
 from qmpcontract.record.endpoints import Endpoint
-from qmpcontract.record.proxy import DirectionSplitter, RecordingProxy
+from qmpcontract.record.proxy import DirectionSplitter, Piece, RecordingProxy, _Session
 from qmpcontract.record.writer import RecordingWriter
 
 from .fake_qmp import FakeQmp, fake_qmp_thread
@@ -381,3 +381,18 @@ def test_once_stops_after_the_first_session(tmp_path: Path) -> None:
         assert proc.stderr is not None
         assert b"4 message(s) in 1 session(s)" in proc.stderr.read()
     assert _records(tmp_path / "rec.jsonl")[-1]["reason"] == "server-closed"
+
+
+def test_every_client_input_counts_as_awaiting_an_answer() -> None:
+    # QEMU answers an object without 'execute' too (here with an error carrying its id):
+    # that answer must not be taken for the answer to the command still outstanding.
+    state = _Session(0)
+    state.saw("client", Piece(b"", b'{"arguments": {}, "id": 5}'))
+    state.saw("client", Piece(b"", b'{"execute": "query-status", "id": 6}'))
+    state.saw("client", Piece(b"", b'"just a string"'))
+    state.saw("server", Piece(b"", b'{"id": 5, "error": {"class": "GenericError", "desc": "x"}}'))
+    state.saw("server", Piece(b"", b'{"error": {"class": "GenericError", "desc": "y"}}'))
+    state.first_eof = "server"
+    assert state.unanswered == 1
+    reason, note = state.verdict()
+    assert reason == "truncated" and note is not None and "1 command(s) unanswered" in note

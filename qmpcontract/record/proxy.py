@@ -108,14 +108,14 @@ class _Session:
             value = json.loads(piece.data)
         except ValueError:
             value = None
-        if not isinstance(value, dict):
-            # QEMU answers a client's garbage with an error response.
-            self.unanswered += direction == "client"
-            return
         if direction == "client":
-            if "execute" in value or "exec-oob" in value:
-                self.unanswered += 1
+            # Each piece is one input to QEMU's parser, which answers every input once
+            # (a command, an object without 'execute', or garbage alike).
+            self.unanswered += 1
+            if isinstance(value, dict):
                 self.quit_asked |= (value.get("execute") or value.get("exec-oob")) == "quit"
+        elif not isinstance(value, dict):
+            return
         elif "return" in value or "error" in value:
             self.unanswered = max(0, self.unanswered - 1)
             self.quit_answered |= self.quit_asked and "return" in value
