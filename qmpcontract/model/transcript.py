@@ -114,7 +114,11 @@ class Message:
 
 @dataclass(slots=True)
 class Exchange:
-    """A request (or client input that did not parse) and its response."""
+    """A client's input and QEMU's response to it.
+
+    The input is a request, a JSON object without ``execute``, or text that is not a
+    JSON object: QEMU answers each once.
+    """
 
     request: Message
     response: Message | None = None
