@@ -39,8 +39,9 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
-from qmpcontract.model.transcript import Exchange, Kind, Message, Session
+from qmpcontract.model.transcript import Exchange, Kind, Message, Session, ended_normally
 from qmpcontract.read.messages import BoundaryKind, Direction, SessionBoundary, TranscriptItem
 
 ANSWERED_KEPT = 1000  # answered ids remembered across a cut, to recognise a second response
@@ -55,6 +56,8 @@ class _Pairing:
         self.by_position = by_position
         self.pending: list[Exchange] = []
         self.answered: dict[str, tuple[Exchange, int]] = {}  # id key -> (exchange, its part)
+        # How the conversation went, for how the connection ended (see settle).
+        self.quit_answered = self.shutdown = self.message_cut = False
 
     def request(self, message: Message) -> None:
         exchange = Exchange(message)
@@ -65,6 +68,8 @@ class _Pairing:
         exchange.response = response
         exchange.id_mismatch = mismatch
         self.pending.remove(exchange)
+        if response.kind is Kind.SUCCESS and exchange.request.name == "quit":
+            self.quit_answered = True
         key = exchange.request.id_key
         if key is not None:
             self.answered[key] = (exchange, self.session.part)
@@ -104,6 +109,30 @@ class _Pairing:
             self._take(in_band[0], message, mismatch=True)
         else:
             self.session.unsolicited.append(message)
+
+    def settle(self) -> Session:
+        """The connection ended: a recording tool's abrupt end after a normal one lost nothing.
+
+        A TRUNCATED boundary of a connection that had ended normally
+        (:func:`~qmpcontract.model.transcript.ended_normally`) becomes a CLOSE,
+        with the tool's note kept.
+        """
+        session = self.session
+        clean = ended_normally(
+            quit_answered=self.quit_answered,
+            shutdown=self.shutdown,
+            cut=self.message_cut,
+            unanswered=len(self.pending),
+        )
+        if clean and session.truncated:
+            after = "after QEMU answered 'quit'" if self.quit_answered else "after SHUTDOWN"
+            session.boundaries = [
+                replace(b, kind=BoundaryKind.CLOSE, note=f"{b.note or 'cut short'} ({after})")
+                if b.kind is BoundaryKind.TRUNCATED
+                else b
+                for b in session.boundaries
+            ]
+        return session
 
     def cut(self) -> Session:
         """Hand over the current part; go on with a new one, which is returned."""
@@ -158,6 +187,7 @@ class SessionBuilder:
             self._closing.pop(item.session, None)
             message = Message.of(item)
             session.messages.append(message)
+            pairing.message_cut |= item.truncated
             if message.name is not None:
                 session.names.add(message.name)
             if message.kind is Kind.REQUEST or (
@@ -166,6 +196,8 @@ class SessionBuilder:
                 pairing.request(message)  # an input QEMU answers once
             elif message.kind in (Kind.SUCCESS, Kind.ERROR):
                 pairing.response(message)
+            elif message.kind is Kind.EVENT and message.name == "SHUTDOWN":
+                pairing.shutdown = True
             size = self._part_size
             if size is not None and len(session.messages) >= size and self._time_to_cut(pairing):
                 pairing.cut()
@@ -190,7 +222,7 @@ class SessionBuilder:
             if self._closing.get(number) == at:  # not reopened or continued since
                 del self._closing[number]
                 settled.append(number)
-        return [self._open.pop(n).session for n in sorted(settled)]
+        return [self._open.pop(n).settle() for n in sorted(settled)]
 
     def open_sessions(self) -> list[Session]:
         """The sessions not handed over yet, as they are so far, in session order."""
@@ -204,7 +236,7 @@ class SessionBuilder:
 
     def finish(self) -> list[Session]:
         """The sessions not handed over yet, in session order (the input ended)."""
-        done = self.open_sessions()
+        done = [self._open[n].settle() for n in sorted(self._open)]
         self._open.clear()
         self._closing.clear()
         self._ended.clear()

@@ -14,7 +14,11 @@ A session ends when either side closes.  Its close record says why:
 or sending ``SHUTDOWN``; ``truncated`` when the connection ended inside a
 message, with a command unanswered, by a connection error, or by QEMU going
 away without a reason (killed, crashed); ``error`` when QEMU could not be
-reached at all.
+reached at all.  Once QEMU answered ``quit`` or sent ``SHUTDOWN``, with nothing
+cut or unanswered, the session ended normally whatever follows (a connection
+reset as QEMU exits, the recorder stopped while draining): that goes in the
+note (:func:`~qmpcontract.model.transcript.ended_normally`, the rule ``check``
+applies too).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import json
 import time
 from dataclasses import dataclass, field
 
+from qmpcontract.model.transcript import ended_normally
 from qmpcontract.read.splitter import Splitter
 from qmpcontract.record.endpoints import Endpoint
 from qmpcontract.record.writer import RecordingFailed, RecordingWriter
@@ -124,6 +129,14 @@ class _Session:
 
     def verdict(self) -> tuple[str, str | None]:
         """The close record's reason and note."""
+        if ended_normally(
+            quit_answered=self.quit_answered,
+            shutdown=self.shutdown_seen,
+            cut=bool(self.cut),
+            unanswered=self.unanswered,
+        ):
+            reason = "client-closed" if self.first_eof == "client" else "server-closed"
+            return reason, "; ".join(self.errors) or None
         notes: list[str] = []
         if self.cut:
             notes.append(
