@@ -396,3 +396,29 @@ def test_every_client_input_counts_as_awaiting_an_answer() -> None:
     assert state.unanswered == 1
     reason, note = state.verdict()
     assert reason == "truncated" and note is not None and "1 command(s) unanswered" in note
+
+
+def test_an_input_nested_as_deep_as_qemu_allows_is_followed() -> None:
+    # 1024 levels: QEMU 7.2 answers it once; Python's json module stops short of it
+    # (this used to kill the session's relay, recorded as a clean 'client-closed').
+    state = _Session(0)
+    state.saw("client", Piece(b"", b"[" * 1024 + b"]" * 1024))
+    assert state.unanswered == 1
+
+
+def test_a_failure_of_the_recorder_is_in_the_close_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: _Session, direction: str, piece: Piece) -> None:
+        if direction == "client":
+            raise ValueError("a bug")
+
+    monkeypatch.setattr(_Session, "saw", broken)
+
+    async def script(sock: Path) -> None:
+        await _talk(sock, [b'{"execute": "qmp_capabilities"}\n'], read_until_eof=False)
+
+    _, output = asyncio.run(_with_proxy(tmp_path, script))
+    close = _records(output)[-1]
+    assert close["reason"] == "truncated"
+    assert "the recorder failed on the client's bytes: ValueError('a bug')" in str(close["note"])

@@ -111,7 +111,7 @@ class _Session:
             return
         try:
             value = json.loads(piece.data)
-        except ValueError:
+        except (ValueError, RecursionError):  # (QEMU answers inputs nested deeper than json goes)
             value = None
         if direction == "client":
             # Each piece is one input to QEMU's parser, which answers every input once
@@ -260,6 +260,8 @@ class RecordingProxy:
             state.errors.append(f"relaying the {direction}'s bytes: {exc.strerror or exc}")
         except RecordingFailed:
             self.failed.set()  # stop relaying what cannot be recorded
+        except Exception as exc:  # a bug of ours ends the session: say so in its record
+            state.errors.append(f"the recorder failed on the {direction}'s bytes: {exc!r}")
         finally:
             pieces, tail = splitter.end()
             with contextlib.suppress(RecordingFailed):
