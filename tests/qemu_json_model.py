@@ -25,9 +25,9 @@ input it is in.  An input over a limit (1024 levels of nesting, 2 Mi tokens,
 goes over, and what follows is read afresh.  QEMU answers every input with one
 response; what is left unfinished at the end is never answered.
 
-A :class:`Cut` is one such input as the splitter reports it: the text QEMU
-skips after an error token stays with that input, and so every character that
-is not whitespace between inputs is in exactly one cut.
+A :class:`Cut` is one such input as the splitter reports it, ending where QEMU
+answers it (an error input at its error token).  What QEMU skips after an error
+token is in no cut: QEMU answers it nothing.
 """
 
 from __future__ import annotations
@@ -149,10 +149,8 @@ class _Model:
                     self.token(kind, i + 1 if taken else i)
                     self.state = START
                 elif state == ERROR:
-                    self.error()
+                    self.error(i + 1)
                 elif state == RESUME:
-                    if self.state == RECOVERY:  # the input of the error ends here
-                        self.cut(i)
                     self.state = START
                     self.token_start, self.token_bytes = -1, 0
                 else:
@@ -198,19 +196,18 @@ class _Model:
         self.token_start, self.token_bytes = -1, 0
         self.cut(end, True, limit)
 
-    def error(self) -> None:
+    def error(self, end: int) -> None:
+        """An error token ending at *end*: QEMU answers its input now, then skips on."""
         if self.message < 0:
             self.message = self.token_start
         self.token_start, self.token_bytes = -1, 0
-        self.braces = self.brackets = self.count = self.queued = 0
+        self.cut(end)
         self.state = RECOVERY
 
     def finish(self) -> list[Cut]:
-        if self.state == RECOVERY:
-            self.cut(len(self.text))
-        elif self.message >= 0:
+        if self.message >= 0:
             self.cut(len(self.text), False)
-        elif self.state not in (START, SPACE):
+        elif self.state not in (START, SPACE, RECOVERY):
             self.message = self.token_start
             self.cut(len(self.text), False)
         return self.cuts

@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator
 
 from qmpcontract.cli import main
 from qmpcontract.errors import UsageError
+from qmpcontract.model.session_builder import build_sessions
 from qmpcontract.read.messages import BoundaryKind, Direction, RawMessage, SessionBoundary
 from qmpcontract.read.recording import read_recording, record_schema, recording_streams
 from qmpcontract.read.splitter import Splitter
@@ -147,11 +148,11 @@ def test_bytes_cross_unchanged_and_every_byte_is_recorded(tmp_path: Path) -> Non
         '{"execute": "qmp_capabilities", "id": 1}',
         '{"execute": "query-version", "id": "é"}',
         '{\n  "execute": "query-status"\n}',
-        # QEMU 7.2 reads '\\xff' and '\\xfe junk' as two inputs (two errors): a byte
-        # 0xFF or 0xFE is an error token, after which QEMU skips up to the newline or
-        # the next 0xFE/0xFF.  Not UTF-8: kept as base64.
+        # QEMU 7.2 answers '\\xff\\xfe junk' twice: a byte 0xFF or 0xFE is an error
+        # token, after which QEMU skips up to the newline or the next 0xFE/0xFF (' junk'
+        # is skipped, in the next record's 'pre').  Not UTF-8: kept as base64.
         "/w==",
-        "/iBqdW5r",
+        "/g==",
         '{"execute": "quit", "id": "q"}',
     ]
     assert all(m.get("complete", True) for m in messages)
@@ -422,3 +423,29 @@ def test_a_failure_of_the_recorder_is_in_the_close_record(
     close = _records(output)[-1]
     assert close["reason"] == "truncated"
     assert "the recorder failed on the client's bytes: ValueError('a bug')" in str(close["note"])
+
+
+def test_an_error_input_is_recorded_before_the_answer_to_it(tmp_path: Path) -> None:
+    # QEMU answers '-' LF as soon as it reads the LF (the error token takes it); a client
+    # that waits for that answer sends nothing more meanwhile.  The input is recorded
+    # before the answer (it came after it while an error's message ran on to where QEMU
+    # resumes, which here is in the client's next write).
+    async def script(sock: Path) -> None:
+        reader, writer = await asyncio.open_unix_connection(sock)
+        await reader.readuntil(b"\r\n")
+        for line in (b"-\n", b'{"execute": "quit"}\n'):
+            writer.write(line)
+            await writer.drain()
+            await asyncio.wait_for(reader.readuntil(b"\r\n"), 10)
+        await reader.read()
+        writer.close()
+
+    _, output = asyncio.run(_with_proxy(tmp_path, script))
+    records = [(r["dir"], r["raw"]) for r in _records(output) if r["type"] == "message"]
+    assert records[1:3] == [
+        ("client", "-\n"),
+        ("server", '{"error": {"class": "GenericError", "desc": "bad"}}'),
+    ]
+    with output.open("rb") as source:
+        (session,) = build_sessions(read_recording(source, "rec.jsonl"))
+    assert session.unsolicited == [] and session.exchanges[0].response is not None

@@ -86,15 +86,18 @@ def test_a_word_or_number_at_the_end_was_never_read() -> None:
         assert segment.text == text and not segment.complete
 
 
-def test_an_error_ends_its_input_and_what_qemu_skips_stays_with_it() -> None:
-    # 'A' is an error token; QEMU skips up to '{' (a structural character).
-    segments, _ = split('ABC def {"execute": "x"}\n{"execute": "qmp\ncapa"}\n')
-    assert [s.text for s in segments] == [
-        "ABC def ",
-        '{"execute": "x"}',
-        '{"execute": "qmp\ncapa"',  # the newline in the string is the error; skipped to '}'
-        "}",
+def test_an_error_ends_its_input_where_qemu_answers_it() -> None:
+    # 'A' is an error token: QEMU answers it, then skips up to '{' (a structural
+    # character); the newline in the string is one too, and QEMU skips up to '}'.
+    segments, tail = split('ABC def {"execute": "x"}\n{"execute": "qmp\ncapa"}\n-\n"abc\n')
+    assert [(s.pre, s.text) for s in segments] == [
+        ("", "A"),
+        ("BC def ", '{"execute": "x"}'),
+        ("\n", '{"execute": "qmp\n'),
+        ('capa"', "}"),
+        ("\n", "-\n"),  # answered at once: the error took the newline
     ]
+    assert tail == '"abc\n'  # skipped up to the next newline, answered nothing
 
 
 def test_inputs_over_qemus_limits_are_refused_and_the_rest_read_afresh() -> None:

@@ -13,8 +13,9 @@ measured against QEMU 7.2:
 - a word or a number ends only at the next character: one at the very end of
   the stream was never read by QEMU (it is unfinished here);
 - an error token (``A``, ``-a``, a string holding a newline...) ends the input
-  it is in; QEMU then skips up to the next ``{ } [ ] : ,`` or control
-  character other than tab.  The skipped text stays with that input here;
+  it is in, where QEMU answers it; QEMU then skips up to the next ``{ } [ ] : ,``
+  or control character other than tab.  The skipped text is in no segment (QEMU
+  answers it nothing): it goes in the next segment's ``pre``;
 - an input over QEMU's limits (:class:`~qmpcontract.read.json_lexer.Limits`:
   1024 levels of nesting, 2 Mi tokens, 64 MiB of tokens, or one token over 64
   MiB) is refused at the token that goes over (:attr:`Segment.refused`), and
@@ -79,7 +80,9 @@ class Segment:
     start: int  # offset of its first character in the stream
     text: str
     complete: bool = True  # False for a message the stream ended inside
-    pre: str = ""  # the whitespace between the previous segment and this one
+    # The text between the previous segment and this one: whitespace, and what QEMU
+    # skipped after an error token (with max_size, only as much of that as a text).
+    pre: str = ""
     size: int = -1  # its length in the stream, when *text* is only its beginning
     refused: str = ""  # QEMU's reason when it refused it for going over a limit
 
@@ -140,7 +143,8 @@ class Splitter:
         self._offset = 0  # stream offset just after the text fed so far
         self._parts: list[str] = []  # the unfinished segment's text from earlier chunks
         self._start = -1  # stream offset of the unfinished segment; -1: none
-        self._pre: list[str] = []  # whitespace since the last segment
+        self._pre: list[str] = []  # the text since the last segment (see Segment.pre)
+        self._skipped = 0  # characters QEMU skipped since the last segment
         # The lexer: its state, the bytes and characters of the token under way, and
         # the whitespace under way (a token too).
         self._lex = State.START
@@ -162,7 +166,7 @@ class Splitter:
 
     @property
     def tail(self) -> str:
-        """The whitespace after the last segment (so far)."""
+        """The text after the last segment (so far): whitespace, and what QEMU skipped."""
         return "".join(self._pre)
 
     @property
@@ -205,7 +209,7 @@ class Splitter:
                     if end > 0:  # a whole JSON value: it ends where QEMU's input would
                         pre = "".join(self._pre) if self._pre else ""
                         self._out.append(Segment(base + i, text[i:end], True, pre))
-                        self._pre, self._blank = [], 0
+                        self._pre, self._blank, self._skipped = [], 0, 0
                         i = end
                         continue
                 self._start, self._begun, self._counted = base + i, i, counted
@@ -220,10 +224,8 @@ class Splitter:
         return out
 
     def end(self) -> Segment | None:
-        """End the stream; return an unfinished message, or the input of an error, if any."""
-        segment = None
-        if self._start >= 0:  # an error's input was answered: only what QEMU skips was left
-            segment = self._emit("", self._lex is State.RECOVERY)
+        """End the stream; return an unfinished message, if there is one."""
+        segment = self._emit("", False) if self._start >= 0 else None
         self._lex = State.START
         self._token = self._token_chars = self._blank = 0
         return segment
@@ -282,8 +284,6 @@ class Splitter:
     def _count(self) -> None:
         """Start counting the tokens of the unfinished input (its text so far is kept whole)."""
         self._counted = True
-        if self._lex is State.RECOVERY:
-            return
         prefix = "".join(self._parts)
         under_way = self._token_chars if self._lex is not State.START else 0
         done = len(prefix) - under_way
@@ -329,9 +329,7 @@ class Splitter:
         self._token = self._token_chars = 0
         if step is Step.TOKEN:
             return self._push(text, end, "", size)
-        # An error token: QEMU answers the input so far with an error, and skips on.
-        self._braces = self._brackets = self._tokens = self._bytes = 0
-        self._counted = False
+        self._cut(text, end)  # an error token: QEMU answers the input now, and skips on
         return end
 
     def _too_long(self, text: str, end: int) -> int:
@@ -342,13 +340,17 @@ class Splitter:
         return end
 
     def _recover(self, text: str, i: int) -> int:
-        """Skip what QEMU skips after an error token; where it resumes, the input ends."""
+        """Skip what QEMU skips after an error token, up to where it resumes."""
         found = RESUME.search(text, i)
-        if found is None:
-            return len(text)
-        self._lex = State.START
-        self._cut(text, found.start())
-        return found.start()
+        end = len(text) if found is None else found.start()
+        skipped = text[i:end]
+        if self._max is not None:  # (kept up to the size a segment's text is kept)
+            skipped = skipped[: max(0, self._max - self._skipped)]
+        self._skipped += end - i
+        self._pre.append(skipped)
+        if found is not None:
+            self._lex = State.START
+        return end
 
     # -- segments ----------------------------------------------------------------
 
@@ -376,7 +378,7 @@ class Splitter:
             text = "".join(self._parts) + last if self._parts else last
             segment = Segment(self._start, text, complete, pre, -1, refused)
         self._parts, self._pre = [], []
-        self._size, self._overflow = 0, False
+        self._size, self._overflow, self._skipped = 0, False, 0
         self._start = -1
         self._braces = self._brackets = self._tokens = self._bytes = self._blank = 0
         self._counted = False
