@@ -19,6 +19,7 @@ import pytest
 from qmpcontract.cli import main
 from qmpcontract.location import Location
 from qmpcontract.model.session_builder import SessionBuilder, build_sessions
+from qmpcontract.read.libvirt_log import read_libvirt_log
 from qmpcontract.read.messages import (
     BoundaryKind,
     Direction,
@@ -135,6 +136,38 @@ def test_recording_ends_after_quit() -> None:
     assert [k for k, _ in _ends(_recording(None))] == [BoundaryKind.CLOSE]
     assert [k for k, _ in _ends(_recording(None, answered=False))] == [BoundaryKind.TRUNCATED]
     assert [k for k, _ in _ends(_recording(reset, answered=False))] == [BoundaryKind.TRUNCATED]
+
+
+def _libvirt(quit_answered: bool) -> list[TranscriptItem]:
+    """A libvirt debug log that ends with the monitor still open (no QEMU_MONITOR_CLOSE)."""
+    mon = "mon=0x7f0000001000"
+
+    def line(ms: int, where: str, text: str) -> str:
+        return f"2026-11-25 10:00:03.{ms:03d}+0000: 201: {where} : {text}\n"
+
+    def write(ms: int, message: str) -> str:
+        head = line(ms, "info : qemuMonitorIOWrite:366", f"QEMU_MONITOR_IO_WRITE: {mon} buf=")
+        return head[:-1] + f"{message}\r\n len={len(message) + 2} ret={len(message) + 2} errno=0\n"
+
+    def received(ms: int, message: str) -> str:
+        return line(ms, "debug : qemuMonitorJSONIOProcessLine:189", f"Line [{message}]")
+
+    log = [
+        line(0, "info : qemuMonitorOpenInternal:647", f"QEMU_MONITOR_NEW: {mon} fd=27"),
+        received(1, GREETING.decode().strip()),
+        write(2, '{"execute":"qmp_capabilities","id":"libvirt-1"}'),
+        received(3, '{"return": {}, "id": "libvirt-1"}'),
+        write(4, '{"execute":"quit","id":"libvirt-2"}'),
+    ]
+    if quit_answered:
+        log.append(received(5, '{"return": {}, "id": "libvirt-2"}'))
+    return list(read_libvirt_log(io.BytesIO("".join(log).encode()), "l.log"))
+
+
+def test_libvirt_log_ending_with_the_monitor_open() -> None:
+    ((kind, note),) = _ends(_libvirt(quit_answered=True))
+    assert kind is BoundaryKind.CLOSE and note is not None and "monitor is open" in note
+    assert [k for k, _ in _ends(_libvirt(quit_answered=False))] == [BoundaryKind.TRUNCATED]
 
 
 def _message(index: int, direction: Direction, text: str) -> RawMessage:
