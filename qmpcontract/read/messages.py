@@ -122,7 +122,7 @@ def decode(text: str) -> tuple[object, str | None]:
         return None, "not valid JSON"
     if not isinstance(value, dict):
         return None, "not a JSON object (a QMP message is an object)"
-    if _ZERO_EXPONENT.search(text) and _zero_exponent(text):
+    if ("0e" in text or "0E" in text) and _zero_exponent(text):
         return None, (
             "not JSON to QEMU: a number like '0e5' (QEMU reads '0', the word 'e', then '5': "
             '"JSON parse error, expected separator")'
@@ -151,6 +151,8 @@ def _no_zero_exponent(number: str) -> float:
 
 def _zero_exponent(text: str) -> bool:
     """True if *text* (valid JSON) holds a number like ``0e5`` (not just a string that does)."""
+    if _ZERO_EXPONENT.search(text) is None:
+        return False
     try:
         json.loads(text, parse_float=_no_zero_exponent)
     except _ZeroExponent:
