@@ -259,3 +259,57 @@ def test_a_command_returning_any_is_checked_without_crashing(
     rules = [f["rule_id"] for f in report["findings"]]
     assert "qmpcontract/rule-crashed" not in rules
     assert rules == ["qemu-introspection/arguments"]  # path: 1 is not a string
+
+
+def _recording(path: Path, *messages: tuple[str, object]) -> Path:
+    """A one-session recording of these (direction, message) pairs, QMP text as given."""
+    records: list[dict[str, object]] = [
+        {"type": "header", "format": "qmpcontract-recording", "version": 1},
+        {"type": "open", "session": 0, "t": 1.0},
+    ]
+    for number, (direction, body) in enumerate(messages):
+        raw = body if isinstance(body, str) else json.dumps(body)
+        records.append({"type": "message", "session": 0, "dir": direction, "t": 2.0 + number,
+                        "raw": raw})  # fmt: skip
+    records.append({"type": "close", "session": 0, "t": 99.0, "reason": "server-closed"})
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+GREETING_72 = {
+    "QMP": {
+        "version": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": ""},
+        "capabilities": ["oob"],
+    }
+}
+
+
+def _refused(desc: str, **extra: object) -> dict[str, object]:
+    return {**extra, "error": {"class": "GenericError", "desc": desc}}
+
+
+def test_qemus_answers_to_any_input_are_not_unsolicited(tmp_path: Path) -> None:
+    # What QEMU 7.2 answered, measured: each input once; an object without 'execute'
+    # with its id; an exec-oob without id without id.
+    path = _recording(
+        tmp_path / "answers.jsonl",
+        ("server", GREETING_72),
+        ("client", {"execute": "qmp_capabilities", "arguments": {"enable": ["oob"]}}),
+        ("server", {"return": {}}),
+        ("client", {"arguments": {}, "id": "no-execute"}),
+        ("server", _refused("QMP input lacks member 'execute'", id="no-execute")),
+        ("client", '"just a string"'),
+        ("server", _refused("QMP input must be a JSON object")),
+        ("client", {"exec-oob": "migrate-pause"}),
+        ("server", _refused("migrate-pause is currently only supported during postcopy-active")),
+        ("client", {"execute": "quit"}),
+        ("server", {"event": "SHUTDOWN", "data": {"guest": False, "reason": "host-qmp-quit"},
+                    "timestamp": {"seconds": 1, "microseconds": 2}}),
+        ("server", {"return": {}}),
+    )  # fmt: skip
+    findings = _check(path)
+    # What the client sent is no QMP request; QEMU's answers break no rule.
+    assert [(f.rule_id, f.location.line) for f in findings] == [
+        ("qmpcontract/unknown-message", 6),
+        ("qmpcontract/invalid-message", 8),
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
 import msgspec
@@ -178,6 +179,11 @@ def test_messages_decode_exactly(value: dict[str, object]) -> None:
     assert json.dumps(decoded, sort_keys=True) == json.dumps(value, sort_keys=True)  # types too
 
 
+def _zero_exponent(number: str) -> float:
+    assert not re.match(r"-?0[eE]", number), number
+    return float(number)
+
+
 @given(st.text(alphabet='{}[]":,0123456789.eE+- \\nultrfase', max_size=24))
 def test_what_is_a_message_is_decided_like_orjson(text: str) -> None:
     value, error = decode(text)
@@ -186,7 +192,24 @@ def test_what_is_a_message_is_decided_like_orjson(text: str) -> None:
     except orjson.JSONDecodeError:
         assert value is None and error is not None and error.startswith("not valid JSON")
         return
+    try:
+        json.loads(text, parse_float=_zero_exponent)
+    except AssertionError:  # JSON, but not to QEMU (below)
+        assert error is not None and error.startswith("not JSON to QEMU")
+        return
     assert (error is None) == isinstance(expected, dict)
+
+
+def test_a_number_qemu_does_not_read_as_one_makes_the_message_invalid() -> None:
+    # QEMU 7.2 answers '{"execute":"query-name","id":0e5}' with "JSON parse error,
+    # expected separator in dict" (no id): its lexer reads 0, e, 5.  '0.0e1' is a number.
+    value, error = decode('{"execute": "query-name", "id": 0e5}')
+    assert value is None and error is not None and "'0e5'" in error
+    assert decode('{"execute": "query-name", "id": 0.0e1}')[0] == {
+        "execute": "query-name",
+        "id": 0.0,
+    }
+    assert decode('{"execute": "query-name", "id": "0e5"}')[1] is None  # only a string
 
 
 def test_nesting_is_decided_like_qemu() -> None:

@@ -1,21 +1,31 @@
 """Grouping a stream of transcript items into sessions, one connection at a time.
 
 Each raw message is classified (:class:`~qmpcontract.model.transcript.Message`)
-and requests are paired with responses:
+and the client's inputs are paired with QEMU's responses.  Every whole message a
+client sent is one input to QEMU's parser (the readers split client text as QEMU
+does), and QEMU answers every input exactly once, measured against QEMU 7.2: a
+request, a JSON object without ``execute`` (``{"arguments": {}, "id": "x"}`` gets
+"QMP input lacks member 'execute'", with its id), and text that is not a JSON
+object (an error without id).  A message the recording cut was never read by QEMU
+and awaits nothing.  Inputs and responses pair:
 
-* by ``id`` where the format has ids: a response carries its request's id
-  verbatim (QMP spec, "Commands Responses"), so equal ids pair, whatever their
-  JSON type;
+* by ``id`` where the format has ids: QEMU echoes the ``id`` of every JSON object
+  it answers verbatim (QMP spec, "Commands Responses"), so equal ids pair,
+  whatever their JSON type;
+* a response without id answers the oldest outstanding input without one (QEMU
+  answers in-band inputs in order); an ``exec-oob`` request without id is answered
+  without id too, and takes its turn in that order;
 * a response whose id matches nothing is paired with the oldest outstanding
   in-band request and marked ``id_mismatch`` (the checker's id-echo rule judges
   it); only when nothing is outstanding is it unsolicited;
-* an error without id answers client input that did not parse (QEMU cannot read
-  an id from it; one bad line may yield two errors);
 * by position where the format has no usable ids (libvirt ``.replies`` files):
   each response answers the request before it.
 
 Out-of-band requests (``exec-oob``) may be answered before earlier in-band ones;
-pairing by id does not care, and the ordering rule knows which ones are OOB.
+pairing by id does not care, and the ordering rule knows which ones are OOB.  An
+``exec-oob`` without id that overtakes an in-band input without id cannot be
+told from it (QEMU 7.2 does answer such an ``exec-oob`` first): the id is how
+the QMP specification tells a client to match them.
 
 Memory stays flat however long the input: a session is handed over once it
 ended, and a long connection is handed over in parts of about *part_size*
@@ -29,8 +39,9 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
-from qmpcontract.model.transcript import Exchange, Kind, Message, Session
+from qmpcontract.model.transcript import Exchange, Kind, Message, Session, ended_normally
 from qmpcontract.read.messages import BoundaryKind, Direction, SessionBoundary, TranscriptItem
 
 ANSWERED_KEPT = 1000  # answered ids remembered across a cut, to recognise a second response
@@ -45,19 +56,20 @@ class _Pairing:
         self.by_position = by_position
         self.pending: list[Exchange] = []
         self.answered: dict[str, tuple[Exchange, int]] = {}  # id key -> (exchange, its part)
-        self.last_invalid: tuple[Exchange, int] | None = None
+        # How the conversation went, for how the connection ended (see settle).
+        self.quit_answered = self.shutdown = self.message_cut = False
 
     def request(self, message: Message) -> None:
         exchange = Exchange(message)
         self.session.exchanges.append(exchange)
         self.pending.append(exchange)
-        if message.kind is Kind.INVALID:
-            self.last_invalid = (exchange, self.session.part)
 
     def _take(self, exchange: Exchange, response: Message, mismatch: bool = False) -> None:
         exchange.response = response
         exchange.id_mismatch = mismatch
         self.pending.remove(exchange)
+        if response.kind is Kind.SUCCESS and exchange.request.name == "quit":
+            self.quit_answered = True
         key = exchange.request.id_key
         if key is not None:
             self.answered[key] = (exchange, self.session.part)
@@ -89,22 +101,38 @@ class _Pairing:
                 return
         else:
             for exchange in pending:
-                if exchange.request.kind is Kind.INVALID and message.kind is Kind.ERROR:
+                if not exchange.request.has_id:
                     self._take(exchange, message)
                     return
-            for exchange in pending:
-                if not exchange.request.oob and not exchange.request.has_id:
-                    self._take(exchange, message)
-                    return
-            if message.kind is Kind.ERROR and self.last_invalid is not None:
-                # QEMU may answer one unparsable input with two errors.
-                self._again(*self.last_invalid, message)
-                return
         in_band = [e for e in pending if not e.request.oob and e.request.kind is Kind.REQUEST]
         if in_band:
             self._take(in_band[0], message, mismatch=True)
         else:
             self.session.unsolicited.append(message)
+
+    def settle(self) -> Session:
+        """The connection ended: a recording tool's abrupt end after a normal one lost nothing.
+
+        A TRUNCATED boundary of a connection that had ended normally
+        (:func:`~qmpcontract.model.transcript.ended_normally`) becomes a CLOSE,
+        with the tool's note kept.
+        """
+        session = self.session
+        clean = ended_normally(
+            quit_answered=self.quit_answered,
+            shutdown=self.shutdown,
+            cut=self.message_cut,
+            unanswered=len(self.pending),
+        )
+        if clean and session.truncated:
+            after = "after QEMU answered 'quit'" if self.quit_answered else "after SHUTDOWN"
+            session.boundaries = [
+                replace(b, kind=BoundaryKind.CLOSE, note=f"{b.note or 'cut short'} ({after})")
+                if b.kind is BoundaryKind.TRUNCATED
+                else b
+                for b in session.boundaries
+            ]
+        return session
 
     def cut(self) -> Session:
         """Hand over the current part; go on with a new one, which is returned."""
@@ -116,8 +144,6 @@ class _Pairing:
         done.last = False
         part = done.part + 1
         self.session = Session(done.number, exchanges=list(moved), part=part, state=done.state)
-        if self.last_invalid is not None and any(e is self.last_invalid[0] for e in moved):
-            self.last_invalid = (self.last_invalid[0], part)
         for key in list(self.answered)[:-ANSWERED_KEPT]:
             del self.answered[key]
         return self.session
@@ -161,14 +187,17 @@ class SessionBuilder:
             self._closing.pop(item.session, None)
             message = Message.of(item)
             session.messages.append(message)
+            pairing.message_cut |= item.truncated
             if message.name is not None:
                 session.names.add(message.name)
             if message.kind is Kind.REQUEST or (
-                message.kind is Kind.INVALID and item.direction is Direction.CLIENT
+                item.direction is Direction.CLIENT and not item.truncated
             ):
-                pairing.request(message)
+                pairing.request(message)  # an input QEMU answers once
             elif message.kind in (Kind.SUCCESS, Kind.ERROR):
                 pairing.response(message)
+            elif message.kind is Kind.EVENT and message.name == "SHUTDOWN":
+                pairing.shutdown = True
             size = self._part_size
             if size is not None and len(session.messages) >= size and self._time_to_cut(pairing):
                 pairing.cut()
@@ -193,7 +222,7 @@ class SessionBuilder:
             if self._closing.get(number) == at:  # not reopened or continued since
                 del self._closing[number]
                 settled.append(number)
-        return [self._open.pop(n).session for n in sorted(settled)]
+        return [self._open.pop(n).settle() for n in sorted(settled)]
 
     def open_sessions(self) -> list[Session]:
         """The sessions not handed over yet, as they are so far, in session order."""
@@ -207,7 +236,7 @@ class SessionBuilder:
 
     def finish(self) -> list[Session]:
         """The sessions not handed over yet, in session order (the input ended)."""
-        done = self.open_sessions()
+        done = [self._open[n].settle() for n in sorted(self._open)]
         self._open.clear()
         self._closing.clear()
         self._ended.clear()

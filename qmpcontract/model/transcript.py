@@ -114,7 +114,11 @@ class Message:
 
 @dataclass(slots=True)
 class Exchange:
-    """A request (or client input that did not parse) and its response."""
+    """A client's input and QEMU's response to it.
+
+    The input is a request, a JSON object without ``execute``, or text that is not a
+    JSON object: QEMU answers each once.
+    """
 
     request: Message
     response: Message | None = None
@@ -194,6 +198,22 @@ class TranscriptInfo:
     has_greeting: bool = True  # False for libvirt .replies files
     has_events: bool = True
     pair_by_position: bool = False  # True where ids are not usable (.replies)
+
+
+def ended_normally(*, quit_answered: bool, shutdown: bool, cut: bool, unanswered: int) -> bool:
+    """Whether a connection ended normally, whatever the recording tool says after that.
+
+    It did once QEMU answered ``quit`` or sent ``SHUTDOWN``, unless a message was cut
+    or an input is still unanswered: truncated means that a message or an answer was
+    lost.  What a tool logs after the end (socat 1.8's ``E read(...): Connection
+    reset by peer`` once QEMU has exited, a recorder stopped during its drain) is not.
+
+    >>> ended_normally(quit_answered=True, shutdown=True, cut=False, unanswered=0)
+    True
+    >>> ended_normally(quit_answered=False, shutdown=False, cut=False, unanswered=0)
+    False
+    """
+    return (quit_answered or shutdown) and not cut and not unanswered
 
 
 def qemu_version_of(sessions: Sequence[Session]) -> QemuVersion | None:

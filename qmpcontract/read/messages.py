@@ -69,6 +69,10 @@ class SessionBoundary:
 TranscriptItem = RawMessage | SessionBoundary
 
 _BIG_INT = re.compile(r"[0-9]{19,}")
+# A number with an exponent right after a leading zero ('0e5', '-0E+1'): JSON, but not to
+# QEMU, whose lexer ends a number at '0' unless a fraction follows (json-lexer.c): it reads
+# '0', the word 'e', '5' and refuses the message ("JSON parse error, expected separator").
+_ZERO_EXPONENT = re.compile(r"(?<![0-9.])0[eE]")
 _decode = msgspec.json.Decoder().decode
 _BAD = object()
 
@@ -118,6 +122,11 @@ def decode(text: str) -> tuple[object, str | None]:
         return None, "not valid JSON"
     if not isinstance(value, dict):
         return None, "not a JSON object (a QMP message is an object)"
+    if ("0e" in text or "0E" in text) and _zero_exponent(text):
+        return None, (
+            "not JSON to QEMU: a number like '0e5' (QEMU reads '0', the word 'e', then '5': "
+            '"JSON parse error, expected separator")'
+        )
     if text.count(":") > _member_colons(text, value):
         # More colons than the parsed value accounts for: a key was given twice (the
         # parsers above keep the last silently; QEMU refuses the message).
@@ -128,6 +137,29 @@ def decode(text: str) -> tuple[object, str | None]:
                 '"JSON parse error, duplicate key")'
             )
     return value, None
+
+
+class _ZeroExponent(Exception):
+    pass
+
+
+def _no_zero_exponent(number: str) -> float:
+    if number.lstrip("-")[:1] == "0" and number.lstrip("-")[1:2] in ("e", "E"):
+        raise _ZeroExponent(number)
+    return float(number)
+
+
+def _zero_exponent(text: str) -> bool:
+    """True if *text* (valid JSON) holds a number like ``0e5`` (not just a string that does)."""
+    if _ZERO_EXPONENT.search(text) is None:
+        return False
+    try:
+        json.loads(text, parse_float=_no_zero_exponent)
+    except _ZeroExponent:
+        return True
+    except (ValueError, RecursionError):
+        return False
+    return False
 
 
 def _member_colons(text: str, value: object) -> int:

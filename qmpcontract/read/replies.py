@@ -35,15 +35,14 @@ from qmpcontract.read.messages import (
     RawMessage,
     SessionBoundary,
     TranscriptItem,
-    decode,
 )
-from qmpcontract.read.splitter import MAX_MESSAGE, Segment, Splitter, overflow
+from qmpcontract.read.splitter import MAX_MESSAGE, Segment, Splitter, parse
 
 BLOCK = 1 << 20  # bytes read at a time (a QEMU schema reply fits in one)
 
 # The first value of every .replies file is a pretty-printed request.
 _HEAD = re.compile(r'[ \t\r\n]*\{[ \t]*\r?\n[ \t\r\n]*"(?:execute|exec-oob)"[ \t]*:')
-_CONTENT = re.compile(r"[^ \t\r\n]")  # what the splitter does not skip
+_CONTENT = re.compile(r"[^ \t\r\n]")
 
 
 def sniff(head: bytes) -> bool:
@@ -61,9 +60,9 @@ def read_replies(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
     """Yield the session and the messages of a ``.replies`` file, in file order.
 
     *source* is read in blocks of :data:`BLOCK` bytes, never whole; *name* goes into every
-    location.  Every non-whitespace character ends up in exactly one message:
-    garbage between values and an unfinished last value are messages too, with
-    their ``error``.  An empty (or blank) file yields nothing.
+    location.  Every input QEMU would answer is a message: garbage between values
+    and an unfinished last value are messages too, with their ``error`` (what QEMU
+    skips after an error token is in none).  An empty (or blank) file yields nothing.
 
     :raise InputError: if the first non-whitespace character does not start a
         JSON value (the input is not a ``.replies`` file).
@@ -102,11 +101,10 @@ def read_replies(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
             yield message
             in_session += 1
             index += 1
-        if segments:
-            last = segments[-1]
-            rest = last.start + last.length - char_offset
-            anchor = here if _CONTENT.search(text, rest) else None
-        elif anchor is None and _CONTENT.search(text):
+        pending = splitter.pending
+        if pending is None:
+            anchor = None
+        elif pending >= char_offset:  # it began in this piece
             anchor = here
         char_offset += len(text)
         byte_offset += len(text) if here.ascii else len(_encode(text))
@@ -168,7 +166,7 @@ def _is_negotiation(message: RawMessage) -> bool:
 
 def _message(segment: Segment, at: _At, index: int, name: str, session: int = 0) -> RawMessage:
     where = at.location(name, segment.start - at.char, index)
-    value, error = decode(segment.text) if not segment.overflow else (None, overflow(segment))
+    value, error = parse(segment)
     if error is not None and not segment.complete:
         error = f"the file ends inside this value; {error}"
     direction = None

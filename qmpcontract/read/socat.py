@@ -54,9 +54,8 @@ from qmpcontract.read.messages import (
     RawMessage,
     SessionBoundary,
     TranscriptItem,
-    decode,
 )
-from qmpcontract.read.splitter import MAX_MESSAGE, Segment, Splitter, overflow
+from qmpcontract.read.splitter import MAX_MESSAGE, Segment, Splitter, parse
 
 _DATE = r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d"
 _HEADER = (
@@ -153,8 +152,7 @@ class _Stream:
         self.pieces: deque[_Piece] = deque()
         self.fed = 0  # characters fed to the splitter
         self.wire = wire  # bytes of the stream seen, to compare with from=
-        self.next_start: int | None = None  # where the next segment starts, once fed
-        self.garbage_at: float = float("inf")  # log offset of pending top-level garbage
+        self.garbage_at: float = float("inf")  # log offset of a pending non-object segment
 
     def locate(self, char: int) -> tuple[_Piece, int]:
         """The piece holding stream character *char*, and its index in ``piece.raw``."""
@@ -251,21 +249,14 @@ class _Reader:
         for segment in segments:
             self.hold(self.chunk, stream, segment, None)
         if segments:
-            last = segments[-1]
-            scan_from = max(last.start + last.length, start)
-            stream.next_start = None
             stream.garbage_at = float("inf")
-        elif stream.next_start is None:
-            scan_from = start
-        else:
-            scan_from = stream.fed  # nothing to look for
-        for i in range(scan_from - start, len(text)):
-            if text[i] not in _WS:
-                stream.next_start = start + i
-                if text[i] not in "{[":
-                    stream.garbage_at = stream.log_offset(start + i)
-                break
-        keep = stream.fed if stream.next_start is None else stream.next_start
+        pending = stream.splitter.pending
+        # A segment begun in this chunk that is no object or array may end with its
+        # next character, which may come after the other direction's messages: they
+        # wait for it.
+        if pending is not None and pending >= start and text[pending - start] not in "{[":
+            stream.garbage_at = stream.log_offset(pending)
+        keep = stream.fed if pending is None else pending
         while stream.pieces and stream.pieces[0].end <= keep:
             stream.pieces.popleft()
         while len(stream.pieces) > 2:
@@ -298,10 +289,8 @@ class _Reader:
         error: str | None
         if cut:
             value, error = None, cut
-        elif segment.overflow:
-            value, error = None, overflow(segment)
         else:
-            value, error = decode(segment.text)
+            value, error = parse(segment)
         message = RawMessage(
             -1, self.session, direction, segment.text, where, piece.timestamp, value, error
         )

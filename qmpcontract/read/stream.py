@@ -22,9 +22,8 @@ from qmpcontract.read.messages import (
     RawMessage,
     SessionBoundary,
     TranscriptItem,
-    decode,
 )
-from qmpcontract.read.splitter import MAX_MESSAGE, Segment, Splitter, overflow
+from qmpcontract.read.splitter import MAX_MESSAGE, Segment, Splitter, parse
 
 
 def sniff(head: bytes) -> bool:
@@ -78,10 +77,8 @@ class LineMap:
 def _message(segment: Segment, location: Location, index: int) -> RawMessage:
     value: object
     error: str | None
-    if segment.overflow:
-        value, error = None, overflow(segment)
-    elif segment.complete:
-        value, error = decode(segment.text)
+    if segment.complete:
+        value, error = parse(segment)
     else:
         value, error = None, "message cut off by the end of the file"
     direction = guess_direction(value)

@@ -14,7 +14,11 @@ A session ends when either side closes.  Its close record says why:
 or sending ``SHUTDOWN``; ``truncated`` when the connection ended inside a
 message, with a command unanswered, by a connection error, or by QEMU going
 away without a reason (killed, crashed); ``error`` when QEMU could not be
-reached at all.
+reached at all.  Once QEMU answered ``quit`` or sent ``SHUTDOWN``, with nothing
+cut or unanswered, the session ended normally whatever follows (a connection
+reset as QEMU exits, the recorder stopped while draining): that goes in the
+note (:func:`~qmpcontract.model.transcript.ended_normally`, the rule ``check``
+applies too).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import json
 import time
 from dataclasses import dataclass, field
 
+from qmpcontract.model.transcript import ended_normally
 from qmpcontract.read.splitter import Splitter
 from qmpcontract.record.endpoints import Endpoint
 from qmpcontract.record.writer import RecordingFailed, RecordingWriter
@@ -106,16 +111,16 @@ class _Session:
             return
         try:
             value = json.loads(piece.data)
-        except ValueError:
+        except (ValueError, RecursionError):  # (QEMU answers inputs nested deeper than json goes)
             value = None
-        if not isinstance(value, dict):
-            # QEMU answers a client's garbage with an error response.
-            self.unanswered += direction == "client"
-            return
         if direction == "client":
-            if "execute" in value or "exec-oob" in value:
-                self.unanswered += 1
+            # Each piece is one input to QEMU's parser, which answers every input once
+            # (a command, an object without 'execute', or garbage alike).
+            self.unanswered += 1
+            if isinstance(value, dict):
                 self.quit_asked |= (value.get("execute") or value.get("exec-oob")) == "quit"
+        elif not isinstance(value, dict):
+            return
         elif "return" in value or "error" in value:
             self.unanswered = max(0, self.unanswered - 1)
             self.quit_answered |= self.quit_asked and "return" in value
@@ -124,6 +129,14 @@ class _Session:
 
     def verdict(self) -> tuple[str, str | None]:
         """The close record's reason and note."""
+        if ended_normally(
+            quit_answered=self.quit_answered,
+            shutdown=self.shutdown_seen,
+            cut=bool(self.cut),
+            unanswered=self.unanswered,
+        ):
+            reason = "client-closed" if self.first_eof == "client" else "server-closed"
+            return reason, "; ".join(self.errors) or None
         notes: list[str] = []
         if self.cut:
             notes.append(
@@ -247,6 +260,8 @@ class RecordingProxy:
             state.errors.append(f"relaying the {direction}'s bytes: {exc.strerror or exc}")
         except RecordingFailed:
             self.failed.set()  # stop relaying what cannot be recorded
+        except Exception as exc:  # a bug of ours ends the session: say so in its record
+            state.errors.append(f"the recorder failed on the {direction}'s bytes: {exc!r}")
         finally:
             pieces, tail = splitter.end()
             with contextlib.suppress(RecordingFailed):
