@@ -92,14 +92,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=50_000)
     args = parser.parse_args()
-    contracts = select_contracts(contracts_for(None), VERSION, {})
+    every = contracts_for(None)
+    contracts = select_contracts(every, VERSION, {})
     if PROBE_LOG.exists():
         contracts.append(contracts_from_file(PROBE_LOG, VERSION))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "replay.jsonl"
         count, _ = write_replay(path, messages=args.messages)
         work, parse = _work(path, contracts)
-    validators = Validators(contracts, VERSION, contracts)
+    validators = Validators([*every, *contracts], VERSION, contracts)  # as check builds them
     compiled: dict[str, SchemaValidator] = {}
     for uri in {uri for uri, _ in work}:
         base, pointer = uri.split("#", 1)

@@ -31,10 +31,10 @@ from replay import OWN_RECORDING, write_replay
 from qmpcontract.check import engine
 from qmpcontract.check.validators import SchemaValidator
 from qmpcontract.cli.common import contracts_for
-from qmpcontract.releases.contract import supplement
 from qmpcontract.model.session_builder import iter_sessions
 from qmpcontract.model.transcript import TranscriptInfo
 from qmpcontract.read.formats import open_transcript
+from qmpcontract.releases.contract import supplement
 
 
 def _seconds(function: Any) -> float:
