@@ -80,16 +80,16 @@ class RuleContext:
             found = self._schemas[key] = (pointer, validator)
         return found
 
+    @cached_property
+    def _closes_output(self) -> bool:
+        return any(
+            r.check is not None and r.check.kind == "undeclared-members"
+            for r in self.contract.rules
+        )
+
     def closes_output(self) -> bool:
         """True if this rule's contract checks that QEMU sends nothing undeclared."""
-        key = ("closes-output", self.contract.ref)
-        found = self.shared.get(key)
-        if found is None:
-            found = self.shared[key] = any(
-                r.check is not None and r.check.kind == "undeclared-members"
-                for r in self.contract.rules
-            )
-        return bool(found)
+        return self._closes_output
 
     @cached_property
     def params(self) -> dict[str, Any]:

@@ -317,6 +317,8 @@ def _elements(ctx: RuleContext) -> frozenset[str] | None:
     kind = ctx.rule.check.kind if ctx.rule.check is not None else ""
     if kind == "job-state-machine":
         return frozenset({str(ctx.params["event"])})
+    if kind == "job-terminal-event":  # nothing to judge where no job starts
+        return frozenset(name for name, c in ctx.commands().items() if c.job is not None)
     if kind == "job-verbs":
         return frozenset({str(ctx.params["event"]), *(v["command"] for v in ctx.params["verbs"])})
     if kind in _ELEMENT_SCOPED:

@@ -20,7 +20,7 @@ NEGOTIATION = "qmp_capabilities"
 NOT_FOUND = "CommandNotFound"
 
 
-def _requests(ctx: RuleContext, session: Session) -> list[tuple[Exchange, Command]]:
+def requests_of(ctx: RuleContext, session: Session) -> list[tuple[Exchange, Command]]:
     """The session's requests of the rule's commands, with each command.
 
     Worked out once per session for all the rules that apply to the same commands.
@@ -41,9 +41,17 @@ def _requests(ctx: RuleContext, session: Session) -> list[tuple[Exchange, Comman
 CLOSED_VALID = "closed-valid"  # session.memo key: a message valid against the closed schema
 
 
+def _closed_valid(ctx: RuleContext, session: Session) -> set[int] | None:
+    """Where this rule's contract closes QEMU's output, the ids of messages valid closed."""
+    if not ctx.closes_output():
+        return None
+    found: set[int] = session.memo.setdefault(CLOSED_VALID, set())
+    return found
+
+
 def _schema_finding(
     ctx: RuleContext,
-    memo: dict[object, object],
+    valid: set[int] | None,
     message: Message,
     element: str,
     part: str,
@@ -56,13 +64,12 @@ def _schema_finding(
     Where the contract also checks that nothing undeclared is sent
     (``undeclared-members``), what QEMU sends is validated against the closed
     schema first: valid there, it is valid here too, and that rule is told so
-    (``memo``), so a message is validated once, not twice.
+    (*valid*: the ids of the session's messages valid closed), so a message is
+    validated once, not twice.
     """
-    if part != "arguments" and ctx.closes_output():
-        closed = ctx.part_schema(element, part, closed=True)[1]
-        if closed.is_valid(instance):
-            memo[(CLOSED_VALID, id(message))] = True
-            return None
+    if valid is not None and ctx.part_schema(element, part, closed=True)[1].is_valid(instance):
+        valid.add(id(message))
+        return None
     pointer, validator = ctx.part_schema(element, part)
     error = first_error(validator, instance)  # the fast check first, jsonschema if invalid
     if error is None:
@@ -77,13 +84,13 @@ _BASES = {"arguments": "/arguments", "returns": "/return", "data": "/data"}
 @implements("arguments-schema")
 def arguments_schema(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """A request's arguments validate against the command's argument schema."""
-    for exchange, command in _requests(ctx, session):
+    for exchange, command in requests_of(ctx, session):
         if command.arguments is None:
             continue
         request = exchange.request
         found = _schema_finding(
             ctx,
-            session.memo,
+            None,
             request,
             command.pointer,
             "arguments",
@@ -98,13 +105,14 @@ def arguments_schema(ctx: RuleContext, session: Session) -> Iterator[Finding]:
 @implements("returns-schema")
 def returns_schema(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """A success response validates against the command's return schema."""
-    for exchange, command in _requests(ctx, session):
+    valid = _closed_valid(ctx, session)
+    for exchange, command in requests_of(ctx, session):
         response = exchange.response
         if command.returns is None or response is None or response.kind is not Kind.SUCCESS:
             continue
         found = _schema_finding(
             ctx,
-            session.memo,
+            valid,
             response,
             command.pointer,
             "returns",
@@ -120,13 +128,14 @@ def returns_schema(ctx: RuleContext, session: Session) -> Iterator[Finding]:
 def event_data_schema(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """An event's data validates against the event's data schema."""
     events = ctx.events()
+    valid = _closed_valid(ctx, session)
     for message in session.of_kind(Kind.EVENT):
         event = events.get(message.name or "")
         if event is None or event.data is None:
             continue
         found = _schema_finding(
             ctx,
-            session.memo,
+            valid,
             message,
             event.pointer,
             "data",
@@ -164,7 +173,7 @@ def error_class_allowed(ctx: RuleContext, session: Session) -> Iterator[Finding]
     if negotiated is not None:
         deferred.clear()  # they came before the negotiation: the negotiation rule judges them
     classes = ctx.error_classes()
-    for exchange, command in _requests(ctx, session):
+    for exchange, command in requests_of(ctx, session):
         response = exchange.response
         if response is None or response.kind is not Kind.ERROR:
             continue
@@ -222,7 +231,7 @@ def _in_effect(life: Lifecycle, ctx: RuleContext) -> bool:
 @implements("deprecated-use")
 def deprecated_use(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """A client uses a deprecated command or argument."""
-    for exchange, command in _requests(ctx, session):
+    for exchange, command in requests_of(ctx, session):
         request = exchange.request
         life = command.lifecycle
         if life.status is ElementStatus.DEPRECATED and _in_effect(life, ctx):
@@ -258,7 +267,7 @@ def _deprecated_arguments(
 def declared_unimplemented(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """A declared (agreed, not yet implemented) command is refused as unknown."""
     refusal = ctx.params["error_class"]
-    for exchange, command in _requests(ctx, session):
+    for exchange, command in requests_of(ctx, session):
         response = exchange.response
         if command.lifecycle.status is not ElementStatus.DECLARED or response is None:
             continue
@@ -282,7 +291,7 @@ def version_window(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     version = ctx.version
     if version is None:
         return
-    for exchange, command in _requests(ctx, session):
+    for exchange, command in requests_of(ctx, session):
         life = command.lifecycle
         if life.status is not ElementStatus.DECLARED and not life.available_in(version):
             yield ctx.finding(

@@ -22,10 +22,18 @@ from qmpcontract.model.transcript import Kind, Session
 
 
 def _statuses(ctx: RuleContext, session: Session) -> dict[str, tuple[list[int], list[str]]]:
-    """Per job id: the indices and statuses its events report in this part, in order."""
+    """Per job id: the indices and statuses its events report in this part, in order.
+
+    Worked out once per session for every rule that tracks the same event.
+    """
     params = ctx.params
     event, id_member, status_member = params["event"], params["id_member"], params["status_member"]
+    key = ("job-statuses", event, id_member, status_member)
+    known = session.memo.get(key)
+    if known is not None:
+        return known  # type: ignore[no-any-return]
     found: dict[str, tuple[list[int], list[str]]] = {}
+    session.memo[key] = found
     for message in session.of_kind(Kind.EVENT):
         data = message.body.get("data")
         if message.name != event or not isinstance(data, dict):
@@ -54,7 +62,12 @@ def _window(
 @implements("job-verbs")
 def job_verbs(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """A verb QEMU accepted while the job's status did not allow it."""
-    verbs: Mapping[str, Mapping[str, Any]] = {v["command"]: v for v in ctx.params["verbs"]}
+    key = ("job-verbs", ctx.rule.id)
+    verbs: Mapping[str, Mapping[str, Any]] | None = ctx.shared.get(key)
+    if verbs is None:
+        verbs = ctx.shared[key] = {v["command"]: v for v in ctx.params["verbs"]}
+    if session.whole and verbs.keys().isdisjoint(session.names):
+        return  # no verb, and no later part to carry the statuses to
     carried: dict[str, str] = ctx.carry(session).setdefault("status", {})
     reported = _statuses(ctx, session)
     for exchange in session.exchanges:

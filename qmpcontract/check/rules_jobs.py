@@ -22,6 +22,7 @@ or the connection ends:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -33,6 +34,7 @@ from qmpcontract.model.findings import Finding
 from qmpcontract.model.transcript import Exchange, Kind, Message, Session
 
 ENDED_STATUSES = ("concluded", "null")
+_FIRST = operator.itemgetter(0)
 STATUS_EVENT = "JOB_STATUS_CHANGE"
 
 
@@ -121,8 +123,8 @@ def _walk(ctx: RuleContext, session: Session, running: bool) -> list[tuple[int, 
             points.append((exchange.request.index, exchange))
     if not (started or running):
         return []
-    points.extend((m.index, m) for m in session.messages if m.kind is Kind.EVENT)
-    points.sort(key=lambda point: point[0])
+    points.extend((m.index, m) for m in session.of_kind(Kind.EVENT))
+    points.sort(key=_FIRST)
     return points
 
 

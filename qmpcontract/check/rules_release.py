@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 
 from qmpcontract.check.context import RuleContext
 from qmpcontract.check.registry import implements
-from qmpcontract.check.rules_elements import CLOSED_VALID
+from qmpcontract.check.rules_elements import CLOSED_VALID, requests_of
 from qmpcontract.check.validators import explain, first_error
 from qmpcontract.model.contract import Contract, ErrorClass
 from qmpcontract.model.findings import Finding
@@ -36,6 +36,18 @@ def _elsewhere(ctx: RuleContext, what: str) -> frozenset[str]:
                 elements = contract.commands if what == "commands" else contract.events
                 names.update(e.name for e in elements)
         found = ctx.shared[key] = frozenset(names)
+    return found
+
+
+def _all_names(ctx: RuleContext) -> frozenset[str]:
+    """Every command and event name the applied contracts declare."""
+    key = ("declared-names",)
+    found = ctx.shared.get(key)
+    if found is None:
+        commands = {e.name for c in ctx.contracts for e in c.commands}
+        found = ctx.shared[key] = frozenset(
+            commands | {e.name for c in ctx.contracts for e in c.events}
+        )
     return found
 
 
@@ -59,6 +71,8 @@ def declared_commands(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """QEMU answers a command it does not declare other than as unknown."""
     declared = ctx.commands()
     elsewhere = _elsewhere(ctx, "commands")
+    if session.names <= _all_names(ctx):
+        return  # every name the session uses is declared somewhere
     for exchange in session.exchanges:
         name, response = exchange.command, exchange.response
         if name is None or response is None or exchange.request.kind is not Kind.REQUEST:
@@ -88,6 +102,8 @@ def declared_events(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """QEMU sends an event it does not declare."""
     declared = ctx.all_events()
     elsewhere = _elsewhere(ctx, "events")
+    if session.names <= _all_names(ctx):
+        return  # every name the session uses is declared somewhere
     for message in session.of_kind(Kind.EVENT):
         name = message.name or ""
         if name in declared or name in elsewhere:
@@ -121,9 +137,12 @@ def _spellings(name: str, contracts: Iterable[Contract]) -> Iterator[str]:
 @implements("error-class-known")
 def error_class_known(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """QEMU sends an error class its release does not have."""
+    errors = session.of_kind(Kind.ERROR)
+    if not errors:
+        return
     allowed = frozenset(ctx.params["classes"])
     history = {e.name: e for e in ctx.contract.errors}
-    for message in session.of_kind(Kind.ERROR):
+    for message in errors:
         name = _error_class(message)
         if name is None or name in allowed:
             continue
@@ -149,8 +168,6 @@ def _undeclared(
     what: str,
 ) -> Iterator[Finding]:
     """A finding if *instance* holds a member the schema of *part* of *element* lacks."""
-    if session.memo.get((CLOSED_VALID, id(message))):
-        return  # the schema rule found it valid against the closed schema already
     pointer, closed = ctx.part_schema(element, part, closed=True)
     if closed.is_valid(instance) or not ctx.part_schema(element, part)[1].is_valid(instance):
         return  # nothing undeclared, or the schema rule reports what is wrong
@@ -176,18 +193,18 @@ _BASES = {"returns": "/return", "data": "/data"}
 @implements("undeclared-members")
 def undeclared_members(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """A return value or event data holds a member the build's schema does not declare."""
-    commands = ctx.commands()
-    for exchange in session.exchanges:
-        command, response = commands.get(exchange.command or ""), exchange.response
-        if command is None or command.returns is None or response is None:
+    valid = session.memo.get(CLOSED_VALID, ())
+    for exchange, command in requests_of(ctx, session):  # as the returns rule listed them
+        response = exchange.response
+        if command.returns is None or response is None or id(response) in valid:
             continue
-        if response.kind is Kind.SUCCESS and exchange.request.kind is Kind.REQUEST:
+        if response.kind is Kind.SUCCESS:
             what = f"the return value of '{command.name}'"
             body = response.body["return"]
             yield from _undeclared(ctx, session, response, command.pointer, "returns", body, what)
     events = ctx.events()
     for message in session.of_kind(Kind.EVENT):
         event = events.get(message.name or "")
-        if event is not None and event.data is not None:
+        if event is not None and event.data is not None and id(message) not in valid:
             data = message.body.get("data", {})
             yield from _undeclared(ctx, session, message, event.pointer, "data", data, event.name)

@@ -137,9 +137,39 @@ def close_objects(document: dict[str, object]) -> dict[str, object]:
         for node in iter_subschemas(schema):
             open_object = node.get("type") == "object" and ("properties" in node or "allOf" in node)
             if open_object and not {"additionalProperties", "unevaluatedProperties"} & set(node):
-                branched = not _PLAIN.isdisjoint(node)  # members may come from elsewhere
-                node["unevaluatedProperties" if branched else "additionalProperties"] = False
+                _close(node)
     return document
+
+
+def _close(node: dict[str, object]) -> None:
+    """Close one object schema, as fast a check as says what it must."""
+    branches = node.get("allOf")
+    if not _PLAIN.isdisjoint(set(node) - {"allOf"}) or not (
+        branches is None or _union_branches(branches)
+    ):
+        node["unevaluatedProperties"] = False  # members may come from elsewhere
+        return
+    # A QAPI union: its base members, then one if/then per tag value.  Every member any
+    # branch declares is named at the top, so additionalProperties (a fast check) refuses
+    # exactly the members no part of the union declares (a member of another branch than
+    # the message's own passes here; that branch's schema is checked all the same).
+    properties = dict(cast("dict[str, object]", node.get("properties", {})))
+    for branch in cast("list[dict[str, dict[str, object]]]", branches or []):
+        for name in cast("dict[str, object]", branch["then"].get("properties", {})):
+            properties.setdefault(name, True)
+    node["properties"] = properties
+    node["additionalProperties"] = False
+
+
+def _union_branches(branches: object) -> bool:
+    """True for ``allOf`` branches as to_contract writes a union: only ``if``/``then``."""
+    return isinstance(branches, list) and all(
+        isinstance(b, dict)
+        and set(b) == {"if", "then"}
+        and isinstance(b["then"], dict)
+        and _PLAIN.isdisjoint(b["then"])
+        for b in branches
+    )
 
 
 # Keywords that can declare members outside 'properties'; without them, additionalProperties
