@@ -207,3 +207,38 @@ def test_release_data_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert "names not all its commands and events" in lines[0]
     assert main(["release-data", "list", "10.1.50"]) == 0
     assert "the nearest release below 10.1.50" in capsys.readouterr().out
+
+
+def test_closing_a_schema_refuses_exactly_what_no_part_declares() -> None:
+    from jsonschema import Draft202012Validator
+
+    from qmpcontract.check.validators import close_objects
+
+    union: dict[str, object] = {
+        "type": "object",
+        "properties": {"kind": {"enum": ["a", "b"]}, "base": {"type": "string"}},
+        "required": ["kind"],
+        "allOf": [
+            {"if": {"properties": {"kind": {"const": "a"}}}, "then": {"properties": {"x": {}}}},
+            {"if": {"properties": {"kind": {"const": "b"}}}, "then": {"properties": {"y": {}}}},
+        ],
+    }
+    plain: dict[str, object] = {"type": "object", "properties": {"n": {"type": "integer"}}}
+    other: dict[str, object] = {
+        "type": "object",
+        "properties": {"z": {}},
+        "anyOf": [{"required": ["z"]}],
+    }
+    document: dict[str, object] = {"types": {"u": union, "p": plain, "o": other}}
+    close_objects(document)
+    assert union["additionalProperties"] is False and "unevaluatedProperties" not in union
+    assert plain["additionalProperties"] is False
+    assert other["unevaluatedProperties"] is False  # members may come from elsewhere
+
+    def valid(schema: object, value: object) -> bool:
+        return bool(Draft202012Validator(schema).is_valid(value))
+
+    assert valid(union, {"kind": "a", "base": "s", "x": 1})
+    assert not valid(union, {"kind": "a", "offest": 1})  # no part declares it
+    assert valid(union, {"kind": "a", "y": 1})  # another branch's member: left to that branch
+    assert valid(plain, {"n": 1}) and not valid(plain, {"n": 1, "m": 2})

@@ -135,11 +135,12 @@ class JobEnd:
 
     def about(self, name: str | None, data: Mapping[str, object], job: str) -> bool:
         """True if an event called *name* with *data* is this event, for *job*."""
-        return (
-            name == self.event
-            and data.get(self.id_member) == job
-            and all(data.get(k) == v for k, v in self.when)
-        )
+        if name != self.event or data.get(self.id_member) != job:
+            return False
+        for key, value in self.when:
+            if data.get(key) != value:
+                return False
+        return True
 
     def __str__(self) -> str:
         when = "".join(f" {k} '{v}'" for k, v in self.when)
