@@ -235,7 +235,7 @@ def test_closing_a_schema_refuses_exactly_what_no_part_declares() -> None:
     assert plain["additionalProperties"] is False
     assert other["unevaluatedProperties"] is False  # members may come from elsewhere
 
-    def valid(schema: object, value: object) -> bool:
+    def valid(schema: dict[str, object], value: object) -> bool:
         return bool(Draft202012Validator(schema).is_valid(value))
 
     assert valid(union, {"kind": "a", "base": "s", "x": 1})
