@@ -1,4 +1,4 @@
-"""The wheel ships the contracts and the meta-schema, so `pip install .` works bare."""
+"""The wheel ships the contracts, the meta-schema and the release data: `pip install .` works bare."""
 
 from __future__ import annotations
 
@@ -34,3 +34,7 @@ def test_wheel_contains_contracts(tmp_path: Path) -> None:
     for path in CONTRACTS.glob("*/*.json"):
         assert f"qmpcontract/contracts/{path.parent.name}/{path.name}" in names
     assert any(n.endswith("entry_points.txt") for n in names)
+    # The release data check uses, within its budget (about 3 MB in the wheel).
+    info = zipfile.ZipFile(wheel).getinfo("qmpcontract/releases/qemu-releases.json")
+    assert info.compress_size < 3 * 2**20
+    assert "qmpcontract/releases/old-error-table.json" in names
