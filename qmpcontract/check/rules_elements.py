@@ -155,7 +155,8 @@ def _negotiated_at(session: Session) -> int | None:
     return None
 
 
-def _error_class(message: Message) -> str | None:
+def error_class(message: Message) -> str | None:
+    """The class of an error response, if it names one."""
     error = message.body.get("error")
     value = error.get("class") if isinstance(error, dict) else None
     return value if isinstance(value, str) else None
@@ -177,7 +178,7 @@ def error_class_allowed(ctx: RuleContext, session: Session) -> Iterator[Finding]
         response = exchange.response
         if response is None or response.kind is not Kind.ERROR:
             continue
-        name = _error_class(response)
+        name = error_class(response)
         if name is None:
             continue
         before = negotiated is not None and exchange.request.index < negotiated
@@ -208,7 +209,7 @@ def error_spelling(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """The producer sends an error class's canonical spelling, not an alias."""
     aliases = {a.name: e for e in ctx.contract.errors for a in e.aliases}
     for message in session.of_kind(Kind.ERROR):
-        name = _error_class(message)
+        name = error_class(message)
         if name in aliases:
             canonical = aliases[name]
             yield ctx.finding(
@@ -271,7 +272,7 @@ def declared_unimplemented(ctx: RuleContext, session: Session) -> Iterator[Findi
         response = exchange.response
         if command.lifecycle.status is not ElementStatus.DECLARED or response is None:
             continue
-        if response.kind is Kind.ERROR and _error_class(response) == refusal:
+        if response.kind is Kind.ERROR and error_class(response) == refusal:
             yield ctx.finding(
                 f"'{command.name}' is agreed but not implemented by this build yet",
                 response,

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 
 from qmpcontract.check.context import RuleContext
 from qmpcontract.check.registry import implements
-from qmpcontract.check.rules_elements import CLOSED_VALID, requests_of
+from qmpcontract.check.rules_elements import CLOSED_VALID, error_class, requests_of
 from qmpcontract.check.validators import explain, first_error
 from qmpcontract.model.contract import Contract, ErrorClass
 from qmpcontract.model.findings import Finding
@@ -60,12 +60,6 @@ def _build(ctx: RuleContext) -> str:
     return f"QEMU {ctx.version}" if ctx.version is not None else "this QEMU build"
 
 
-def _error_class(message: Message) -> str | None:
-    error = message.body.get("error")
-    value = error.get("class") if isinstance(error, dict) else None
-    return value if isinstance(value, str) else None
-
-
 @implements("declared-commands")
 def declared_commands(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """QEMU answers a command it does not declare other than as unknown."""
@@ -80,7 +74,7 @@ def declared_commands(ctx: RuleContext, session: Session) -> Iterator[Finding]:
         if name in declared or name in elsewhere:
             continue
         if response.kind is Kind.ERROR:
-            refused = _error_class(response)
+            refused = error_class(response)
             if refused == NOT_FOUND:
                 continue
             how = f"with error class '{refused}' instead of {NOT_FOUND}"
@@ -143,7 +137,7 @@ def error_class_known(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     allowed = frozenset(ctx.params["classes"])
     history = {e.name: e for e in ctx.contract.errors}
     for message in errors:
-        name = _error_class(message)
+        name = error_class(message)
         if name is None or name in allowed:
             continue
         others = [c for c in ctx.contracts if c is not ctx.contract]
