@@ -137,10 +137,7 @@ class JobEnd:
         """True if an event called *name* with *data* is this event, for *job*."""
         if name != self.event or data.get(self.id_member) != job:
             return False
-        for key, value in self.when:
-            if data.get(key) != value:
-                return False
-        return True
+        return all(data.get(key) == value for key, value in self.when)
 
     def __str__(self) -> str:
         when = "".join(f" {k} '{v}'" for k, v in self.when)
