@@ -1,4 +1,4 @@
-"""The wheel ships the contracts, the meta-schema and the release data: `pip install .` works bare."""
+"""The wheel ships the contracts, the meta-schema and the release data: `pip install .` works."""
 
 from __future__ import annotations
 
