@@ -95,7 +95,7 @@ def _release_contract(
     )
     _undescribed(document, commands, events)
     _deprecated_since(document, data.deprecated)
-    return build_contract(document, str(data.path))
+    return build_contract(document, data.display)
 
 
 def _deprecated_since(
@@ -179,7 +179,7 @@ def _error_document(
 def _error_contract(
     data: release_data.ReleaseData, version: QemuVersion, classes: frozenset[str], label: str
 ) -> Contract:
-    return build_contract(_error_document(version, classes, label, data.history), str(data.path))
+    return build_contract(_error_document(version, classes, label, data.history), data.display)
 
 
 def error_class_contract(data: release_data.ReleaseData, version: QemuVersion) -> Contract | None:

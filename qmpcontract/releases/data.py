@@ -115,6 +115,8 @@ class ReleaseData:
 
     def __init__(self, document: Mapping[str, Any], path: Path) -> None:
         self.path = path
+        # How reports name it: the same wherever the package is installed.
+        self.display = "qmpcontract/releases/" + path.name if path == DATA_FILE else str(path)
         try:
             self.releases = tuple(_release(r) for r in document["releases"])
             self.history = {
