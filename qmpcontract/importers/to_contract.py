@@ -254,27 +254,17 @@ def snapshot_contract(
         }
     builder.drain()
     document = _document(contract_id, origin, version, snapshot, builder.types, commands, events)
-    if all_commands:
-        document["rules"].append(
-            _rule(
-                contract_id,
-                document["agreed"][0],
-                "commands",
-                "QEMU answers only the commands its schema declares; it refuses any other "
-                "as unknown (CommandNotFound).",
-                "declared-commands",
+    statements = (
+        (all_commands, "commands", "QEMU answers only the commands its schema declares; it "
+         "refuses any other as unknown (CommandNotFound).", "declared-commands"),
+        (all_events, "events", "QEMU sends only the events its schema declares.",
+         "declared-events"),
+    )  # fmt: skip
+    for complete, rid, statement, kind in statements:
+        if complete:
+            document["rules"].append(
+                _rule(contract_id, document["agreed"][0], rid, statement, kind)
             )
-        )
-    if all_events:
-        document["rules"].append(
-            _rule(
-                contract_id,
-                document["agreed"][0],
-                "events",
-                "QEMU sends only the events its schema declares.",
-                "declared-events",
-            )
-        )
     return document
 
 

@@ -146,14 +146,13 @@ def _error_entry(history: release_data.ErrorClassHistory) -> dict[str, Any]:
 def _error_document(
     version: QemuVersion,
     classes: frozenset[str],
-    label: str,
     history: Mapping[str, release_data.ErrorClassHistory],
 ) -> dict[str, Any]:
-    source = {"kind": "source", "title": f"the release data of QEMU {label}"}
+    source = {"kind": "source", "title": f"the release data of QEMU {version}"}
     return {
         "contract": ERRORS_ID,
         "version": f"{version.major}.{version.minor}.{version.micro}",
-        "title": f"The error classes of QEMU {label}",
+        "title": f"The error classes of QEMU {version}",
         "summary": "The error classes QEMU's release can send, and when every class QEMU "
         "has had came and went (from the ErrorClass enum of its QAPI sources, and before "
         "QEMU 1.2 its error table).",
@@ -177,9 +176,9 @@ def _error_document(
 
 @lru_cache(maxsize=8)
 def _error_contract(
-    data: release_data.ReleaseData, version: QemuVersion, classes: frozenset[str], label: str
+    data: release_data.ReleaseData, version: QemuVersion, classes: frozenset[str]
 ) -> Contract:
-    return build_contract(_error_document(version, classes, label, data.history), data.display)
+    return build_contract(_error_document(version, classes, data.history), data.display)
 
 
 def error_class_contract(data: release_data.ReleaseData, version: QemuVersion) -> Contract | None:
@@ -187,7 +186,7 @@ def error_class_contract(data: release_data.ReleaseData, version: QemuVersion) -
     classes = data.error_classes(version)
     if classes is None:
         return None
-    return _error_contract(data, version, classes, str(version))
+    return _error_contract(data, version, classes)
 
 
 def supplement(
@@ -238,7 +237,7 @@ def known_rules() -> list[Contract]:
         empty, contract_id=RELEASE_ID, origin="release data", version=QemuVersion(0, 0),
         masked_names=False,
     )  # fmt: skip
-    errors = _error_document(QemuVersion(0, 0), frozenset(), "0.0", {})
+    errors = _error_document(QemuVersion(0, 0), frozenset(), {})
     return [
         snapshot_rules(),
         build_contract(release, "release data"),

@@ -192,16 +192,6 @@ def error_class_changes(repo: Path, history: Sequence[Commit]) -> list[ErrorClas
     return changes
 
 
-def classes_at(changes: Sequence[ErrorClassChange], release: QemuVersion) -> tuple[str, ...]:
-    """The ``ErrorClass`` values of *release* (empty before the enum existed)."""
-    values: list[str] = []
-    for change in changes:
-        if change.release is not None and change.release <= release:
-            values = [v for v in values if v not in change.removed]
-            values.extend(v for v in change.added if v not in values)
-    return tuple(values)
-
-
 def class_spans(changes: Sequence[ErrorClassChange]) -> Iterator[tuple[str, Commit, Commit | None]]:
     """``(class, the commit that added it, the commit that removed it or None)``."""
     added: dict[str, Commit] = {}
