@@ -15,7 +15,7 @@ import pytest
 from .conftest import REPO
 
 PACKAGE = REPO / "qmpcontract"
-LEAVES = {"qmpcontract", "location", "errors", "resources", "fastschema"}
+LEAVES = {"qmpcontract", "location", "errors", "resources"}
 ALLOWED: dict[str, set[str]] = {
     "read": set(),
     "model": {"read"},
@@ -98,8 +98,6 @@ def test_module_size(path: Path) -> None:
 def test_leaf_modules_import_no_layer() -> None:
     for name in ("location", "errors", "resources"):
         assert _imports(PACKAGE / f"{name}.py") <= LEAVES
-    for path in (PACKAGE / "fastschema").glob("*.py"):
-        assert _imports(path) <= {"fastschema"}, path.name
 
 
 def test_architecture_document_names_every_package() -> None:

@@ -29,5 +29,5 @@ def test_bench_check_quick() -> None:
 
 def test_bench_validators_agree() -> None:
     out = _run("bench/bench_validators.py", "--messages", "3000")
-    assert "fastschema" in out
+    assert "jsonschema-rs" in out
     assert "DIFFER" not in out

@@ -5,19 +5,21 @@ A contract describes an API across releases: a member added in 2.12 is marked
 violation, so before compiling, every schema of the contract set is adapted to
 the transcript's QEMU version: members introduced later (or only declared, or
 already removed) are no longer required.  Validators are compiled once per
-(contract, schema, version) and cached for the whole run: a fast closure
-(:mod:`qmpcontract.check.fastschema`) says whether a message is valid, and
-``jsonschema`` explains only the messages that are not.
+(contract, schema, version) and cached for the whole run: ``jsonschema-rs``
+says whether a message is valid, and ``jsonschema`` explains only the messages
+that are not.
 """
 
 from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
+from urllib.parse import urljoin
 
+import jsonschema_rs
 import orjson
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
@@ -25,7 +27,6 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT202012
 
-from qmpcontract.fastschema import Check, Compiler, Unsupported
 from qmpcontract.location import join_pointer
 from qmpcontract.model.contract import Contract
 from qmpcontract.model.frozen_json import copy_json
@@ -49,6 +50,7 @@ def member_available(annotation: object, version: QemuVersion | None) -> bool:
     return True
 
 
+_REFERENCED = re.compile(rb'"\$ref":"([^"#]+)')  # a reference to another document
 _VERSIONED = re.compile(rb'"(since|removed|declared)"')  # what member_available reads
 
 
@@ -111,17 +113,23 @@ def _adapt_node(node: Mapping[str, object], version: QemuVersion) -> None:
         required[:] = [name for name in required if name not in absent]
 
 
+Check = Callable[[object], bool]
+
+
 @dataclass(frozen=True)
 class SchemaValidator:
     """One compiled schema: a fast yes/no, and ``jsonschema`` to explain a no."""
 
     validator: Draft202012Validator
-    fast: Check | None  # None where the schema uses a keyword fastschema lacks
+    fast: Check | None  # jsonschema-rs; None where it could not compile the schema
 
     def is_valid(self, instance: object) -> bool:
         """True if *instance* is valid."""
         if self.fast is not None:
-            return self.fast(instance)
+            try:
+                return self.fast(instance)
+            except (ValueError, TypeError, OverflowError):  # a value JSON cannot hold
+                pass
         return bool(self.validator.is_valid(instance))
 
 
@@ -228,7 +236,7 @@ class Validators:
         # The contracts applied are adapted at once, and crawled once; the rest on demand.
         resources = [(contract_uri(c), _adapted(c, version)) for c in applied]
         self.registry = registry.with_resources(resources).crawl()
-        self._compiler = Compiler(self.registry)
+        self._fast_registries: dict[str, Any] = {}  # document URI: its jsonschema-rs registry
         self._cache: dict[tuple[str, str, bool], SchemaValidator] = {}
 
     def _retrieve(self, uri: str) -> Resource[Any]:
@@ -240,6 +248,41 @@ class Validators:
             return _adapted(contract, self.version, closed=True)
         raise NoSuchResource(uri)
 
+    def _with_references(self, document: str) -> list[tuple[str, Any]]:
+        """*document* and every document it refers to, directly or not, with their contents."""
+        found: dict[str, Any] = {}
+        pending = [document]
+        while pending:
+            uri = pending.pop()
+            if uri in found:
+                continue
+            contents = found[uri] = self._retrieve(uri).contents
+            try:
+                text = orjson.dumps(contents)
+            except TypeError:  # an integer beyond 64 bits: no reference is hidden in it
+                text = b""
+            pending.extend(urljoin(uri, ref.decode()) for ref in _REFERENCED.findall(text))
+        return list(found.items())
+
+    def _fast(self, document: str, pointer: str) -> Check | None:
+        """The jsonschema-rs check of the schema at *pointer* of *document*, or None.
+
+        Each document gets one registry, holding it and every document it refers
+        to (jsonschema-rs fetches those while it builds the registry).
+        """
+        try:
+            registry = self._fast_registries.get(document)
+            if registry is None:
+                registry = self._fast_registries[document] = jsonschema_rs.Registry(
+                    self._with_references(document)
+                )
+            check: Check = jsonschema_rs.validator_for(
+                {"$ref": f"{document}#{pointer}"}, registry=registry
+            ).is_valid
+        except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError):
+            return None  # jsonschema decides (and explains) alone
+        return check
+
     def for_pointer(
         self, contract: Contract, pointer: str, *, closed: bool = False
     ) -> SchemaValidator:
@@ -250,12 +293,9 @@ class Validators:
         key = (contract.ref, pointer, closed)
         validator = self._cache.get(key)
         if validator is None:
-            uri = (closed_uri(contract) if closed else contract_uri(contract)) + "#" + pointer
-            try:
-                fast: Check | None = self._compiler.compile_uri(uri)
-            except (Unsupported, RecursionError):  # jsonschema decides (and explains) alone
-                fast = None
-            full = Draft202012Validator({"$ref": uri}, registry=self.registry)
+            document = closed_uri(contract) if closed else contract_uri(contract)
+            fast = self._fast(document, pointer)
+            full = Draft202012Validator({"$ref": f"{document}#{pointer}"}, registry=self.registry)
             validator = self._cache[key] = SchemaValidator(full, fast)
         return validator
 

@@ -12,18 +12,14 @@ debugging text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
-from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
-from jsonschema_specifications import REGISTRY  # type: ignore[import-untyped]
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
 
 from qmpcontract.contract.problems import Problem, ProblemCode
-from qmpcontract.fastschema import Check, Compiler, Unsupported
 from qmpcontract.location import join_pointer, split_pointer
 from qmpcontract.read.located_json import LocatedJson
 from qmpcontract.resources import meta_schema
@@ -44,62 +40,17 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(meta_schema())
 
 
-DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/"
-_META = DRAFT_2020_12 + "schema"
-SPECIFICATIONS: Registry[Any] = REGISTRY
-_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions",
-                          "dependentSchemas"})  # fmt: skip
-_DATA = frozenset({"enum", "const", "default", "examples", "$vocabulary"})  # JSON, not schemas
-
-
-def _static(node: object, root: bool = False) -> object:
-    """A Draft 2020-12 meta-schema resource with ``$dynamicRef: "#meta"`` made a ``$ref``.
-
-    Entered from the contract meta-schema (which has no ``$dynamicAnchor``), the
-    outermost resource with ``$dynamicAnchor: meta`` in the dynamic scope is
-    always the Draft 2020-12 meta-schema itself, so each ``#meta`` resolves there.
-    The resource's own ``$id`` is dropped: the registry keeps it under that URI.
-    """
-    if isinstance(node, list):
-        return [_static(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    copy: dict[str, Any] = {}
-    for key, value in node.items():
-        if root and key == "$id":
-            continue
-        if key in _SCHEMA_MAPS and isinstance(value, dict):
-            copy[key] = {name: _static(schema) for name, schema in value.items()}
-        else:
-            copy[key] = value if key in _DATA else _static(value)
-    target = copy.pop("$dynamicRef", None)
-    if target is None:
-        return copy
-    if target != "#meta":
-        raise Unsupported(f"$dynamicRef {target!r}")
-    if "$ref" in copy:
-        copy["allOf"] = [*copy.get("allOf", []), {"$ref": _META}]
-    else:
-        copy["$ref"] = _META
-    return copy
-
-
 @cache
-def fast_meta_schema() -> Check | None:
-    """The meta-schema as a fast valid-or-not check (None if it cannot be compiled).
+def fast_meta_schema() -> Callable[[object], bool]:
+    """The meta-schema as a fast valid-or-not check (jsonschema-rs).
 
     Only a contract it rejects is validated again by :mod:`jsonschema`, for the
     problems; most of ``lint``'s time (and of every ``check``'s start) went there.
+    The Draft 2020-12 meta-schema it refers to ships with jsonschema-rs, as with
+    :mod:`jsonschema`: nothing is fetched.
     """
-    registry: Registry[Any] = Registry()
-    try:
-        for uri in SPECIFICATIONS:
-            if uri.startswith(DRAFT_2020_12):
-                contents = _static(SPECIFICATIONS.contents(uri), root=True)
-                registry = registry.with_resource(uri, DRAFT202012.create_resource(contents))
-        return Compiler(registry).compile(meta_schema())
-    except (Unsupported, RecursionError):
-        return None
+    check: Callable[[object], bool] = jsonschema_rs.Draft202012Validator(meta_schema()).is_valid
+    return check
 
 
 def describe_element(tokens: Sequence[str | int], document: object) -> str:
@@ -128,9 +79,11 @@ def describe_element(tokens: Sequence[str | int], document: object) -> str:
 
 def meta_schema_problems(document: LocatedJson) -> Iterator[Problem]:
     """Yield a located problem for every way *document* breaks the meta-schema."""
-    fast = fast_meta_schema()
-    if fast is not None and fast(document.value):
-        return
+    try:
+        if fast_meta_schema()(document.value):
+            return
+    except ValueError:  # not JSON (a key that is not a string): jsonschema says why
+        pass
     for error in _validator().iter_errors(document.value):
         yield from explain(_leaf(error), document)
 

@@ -16,17 +16,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import resources
 from typing import Annotated, Any, BinaryIO, Literal
 
+import jsonschema_rs
 import msgspec
 import orjson
 from jsonschema import Draft202012Validator
-from referencing import Registry
 
-from qmpcontract.fastschema import Check, Compiler, Unsupported
 from qmpcontract.location import Location
 from qmpcontract.read.lines import bounded_lines
 from qmpcontract.read.messages import (
@@ -61,11 +60,9 @@ def _validator() -> Draft202012Validator:
 
 
 @cache
-def _fast() -> Check | None:
-    try:
-        return Compiler(Registry()).compile(record_schema())
-    except Unsupported:  # pragma: no cover - the record schema uses no such keyword
-        return None
+def _fast() -> Callable[[object], bool]:
+    check: Callable[[object], bool] = jsonschema_rs.validator_for(record_schema()).is_valid
+    return check
 
 
 def sniff(head: bytes) -> bool:
@@ -97,9 +94,11 @@ _decode_plain = msgspec.json.Decoder(_Plain | _Other).decode
 
 
 def _record_error(record: object) -> str | None:
-    fast = _fast()
-    if fast is not None and fast(record):
-        return None
+    try:
+        if _fast()(record):
+            return None
+    except ValueError:  # not JSON (a key that is not a string): jsonschema says why
+        pass
     errors = list(_validator().iter_errors(record))
     if not errors:
         return None
