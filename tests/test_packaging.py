@@ -38,3 +38,5 @@ def test_wheel_contains_contracts(tmp_path: Path) -> None:
     info = zipfile.ZipFile(wheel).getinfo("qmpcontract/releases/qemu-releases.json")
     assert info.compress_size < 3 * 2**20
     assert "qmpcontract/releases/old-error-table.json" in names
+    # strategies and the pytest plugin are public API: their types are too (PEP 561)
+    assert "qmpcontract/py.typed" in names
