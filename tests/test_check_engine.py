@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from qmpcontract.check import CheckOptions, check_items
+from qmpcontract.check import CheckOptions, check_items, engine
 from qmpcontract.check.baseline import apply_baseline, load_baseline
 from qmpcontract.check.context import RuleContext
 from qmpcontract.check.engine import select_contracts
-from qmpcontract.check.registry import IMPLEMENTATIONS, implements, load_implementations
+from qmpcontract.check.registry import (
+    IMPLEMENTATIONS,
+    Implementation,
+    implements,
+    load_implementations,
+)
 from qmpcontract.cli import main
 from qmpcontract.contract import load_contracts
 from qmpcontract.errors import InputError
 from qmpcontract.model.check_kinds import CHECK_KINDS, Scope
+from qmpcontract.model.contract import Contract
 from qmpcontract.model.findings import Finding
 from qmpcontract.model.transcript import Session, TranscriptInfo
 from qmpcontract.model.versions import QemuVersion, SemVer
@@ -55,16 +63,36 @@ def test_registration_is_checked() -> None:
 
 def test_a_crashing_rule_is_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
     load_implementations()
+    called: set[str] = set()
+    for kind, implementation in list(IMPLEMENTATIONS.items()):
+
+        def counted(
+            ctx: RuleContext, session: Session, run: Implementation = implementation
+        ) -> Iterator[Finding]:
+            called.add(ctx.rule.id)
+            return run(ctx, session)
+
+        monkeypatch.setitem(IMPLEMENTATIONS, kind, counted)
 
     def boom(ctx: RuleContext, session: Session) -> Iterator[Finding]:
         raise KeyError("surprise")
 
     monkeypatch.setitem(IMPLEMENTATIONS, "id-echo", boom)
-    findings = _check(EXAMPLE)
-    crashed = [f for f in findings if f.rule_id == "qmpcontract/rule-crashed"]
+    with EXAMPLE.open("rb") as source:
+        items = list(read_recording(source, EXAMPLE.name))
+    result = check_items(items, TranscriptInfo(EXAMPLE.name, "recording"), load_contracts())
+    crashed = [f for f in result.findings if f.rule_id == "qmpcontract/rule-crashed"]
     assert len(crashed) == 1
     assert "rule 'qmp-core/id-echo' (id-echo) failed: KeyError: 'surprise'" in crashed[0].message
-    assert len(findings) == 1, "every other rule still ran and found nothing"
+    assert len(result.findings) == 1, "the other rules found nothing"
+    # and every other rule of the applied contracts ran on the session
+    applied = {
+        r.id for c in select_contracts(load_contracts(), result.qemu_version, {}) for r in c.rules
+    }
+    others = {r for r in applied if r in result.rules and r != "qmp-core/id-echo"}
+    # jobs@1.1.0 has no command that starts a job (block-jobs' commands do): its
+    # terminal-status rule has nothing to judge, and the engine skips it
+    assert len(others) > 20 and others - called == {"jobs/terminal-status"}
 
 
 def test_a_crash_message_is_kept_short(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,11 +118,17 @@ def test_select_and_ignore() -> None:
 
 
 def test_findings_do_not_depend_on_rule_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    case = GOLDEN / "jobs" / "event-data--status-change-without-id.jsonl"
+    # the engine runs the rules of the applied contracts in their order: reverse both
+    case = GOLDEN / "block-jobs" / "error-spelling--unsupported.jsonl"
     forward = _check(case)
-    load_implementations()
-    reversed_registry = dict(reversed(list(IMPLEMENTATIONS.items())))
-    monkeypatch.setattr("qmpcontract.check.registry.IMPLEMENTATIONS", reversed_registry)
+    assert len({f.rule_id for f in forward}) > 1  # several rules report: the order could show
+    select = engine.select_contracts
+
+    def backwards(*args: Any, **kwargs: Any) -> list[Contract]:
+        chosen = select(*args, **kwargs)
+        return [dataclasses.replace(c, rules=tuple(reversed(c.rules))) for c in reversed(chosen)]
+
+    monkeypatch.setattr(engine, "select_contracts", backwards)
     assert _check(case) == forward
 
 
