@@ -67,7 +67,7 @@ def check_expressions(source: QapiSource) -> list[Definition]:
 
     :raise QapiError: on the first problem, with QEMU's message.
     """
-    checker = _Checker(source.pragma, source.dialect)
+    checker = _Checker(source.pragma, source.dialect, source.doc_rules)
     return [
         checker.definition(expr.value, expr.info, expr.doc)
         for expr in source.expressions
@@ -76,9 +76,10 @@ def check_expressions(source: QapiSource) -> list[Definition]:
 
 
 class _Checker:
-    def __init__(self, pragma: Pragma, dialect: Dialect) -> None:
+    def __init__(self, pragma: Pragma, dialect: Dialect, doc_rules: bool) -> None:
         self.pragma = pragma
         self.dialect = dialect
+        self.doc_rules = doc_rules
         # Before 6.0: '_' and upper case were allowed in names.
         self.old_names = dialect in (Dialect.QEMU_1, Dialect.QEMU_2)
         # Before 6.2: simple unions, and conditions as C expressions or lists.
@@ -92,6 +93,10 @@ class _Checker:
         expr = value
         if self.dialect is Dialect.QEMU_1 and "type" in expr and "struct" not in expr:
             expr = {("struct" if key == "type" else key): v for key, v in expr.items()}
+        if self.dialect is Dialect.QEMU_1 and "union" in expr and expr.get("discriminator") == {}:
+            # QEMU 2.1-2.3: an anonymous union, what 2.4 named an alternate
+            expr = {("alternate" if k == "union" else k): v for k, v in expr.items()}
+            del expr["discriminator"]
         metas = [meta for meta in METAS if meta in expr]
         if len(metas) != 1:
             raise QapiError(
@@ -105,7 +110,7 @@ class _Checker:
         if doc is not None:
             if doc.symbol != name:
                 raise QapiError(f"documentation comment is for '{doc.symbol}'", info)
-            if self.dialect is Dialect.CURRENT:
+            if self.doc_rules:
                 _check_doc_sections(doc, meta, expr)
         elif self.pragma.doc_required:
             raise QapiError("documentation comment required", info)
@@ -121,6 +126,8 @@ class _Checker:
             check_if(ifcond, info, meta, self.old_forms)
         features = check_features(expr.get("features"), info, self.old_forms)
         for flag in _FALSE_FLAGS:
+            if self.dialect is Dialect.QEMU_1 and expr.get(flag) == "no":
+                expr = {**expr, flag: False}  # QEMU 1.x-2.2 spelled it 'gen': 'no'
             if flag in expr and expr[flag] is not False:
                 raise QapiError(f"flag '{flag}' may only use false value", info)
         for flag in _TRUE_FLAGS:
@@ -169,6 +176,8 @@ class _Checker:
             source = f"{source} '{value_name}'"
             # Enum values may start with a digit: check them as if they did not.
             shown = "d" + value_name if value_name[:1].isdigit() else value_name
+            if self.dialect is Dialect.QEMU_1:  # before 2.9: '.' too ('l1_grow.alloc_table')
+                shown = shown.replace(".", "-")
             check_name_lower(shown, info, source, permit, permit)
             ifcond, features = self._if_and_features(value, source)
             values.append(MemberDef(value_name, None, False, ifcond, features))

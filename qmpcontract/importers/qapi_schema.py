@@ -61,18 +61,19 @@ def load_qapi(
     dialect: Dialect | None = None,
     version: QemuVersion | None = None,
     include_root: Path | str | None = None,
+    doc_rules: bool = True,
 ) -> ApiSnapshot:
     """Read, check and resolve the QAPI schema whose root file is *root*.
 
     *dialect* defaults to the one the root file shows
     (:func:`~qmpcontract.read.qapi.detect_dialect`); *version* is recorded in
     the snapshot; includes must stay inside *include_root* (default: the root
-    file's directory).
+    file's directory); *doc_rules*: see :func:`~qmpcontract.read.qapi.parse_qapi`.
 
     :raise QapiError: on the first problem, rendered as QEMU renders it
         (``str(error)``), with ``error.location`` for tools.
     """
-    source = parse_qapi(root, dialect, include_root)
+    source = parse_qapi(root, dialect, include_root, doc_rules=doc_rules)
     schema = QapiSchema(source)
     return to_snapshot(schema.entities, source, version)
 
@@ -97,7 +98,7 @@ class QapiSchema:
         for definition in check_expressions(source):
             getattr(self, "_def_" + definition.meta)(definition)
         docs = DocChecker(source.pragma.documentation_exceptions)
-        current = source.dialect is Dialect.CURRENT
+        current = source.doc_rules
         for entity in list(self.entities.values()):
             entity.check(self)
             if current:

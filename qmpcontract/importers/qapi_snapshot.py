@@ -60,13 +60,19 @@ def to_snapshot(
 
 
 def load_qapi_snapshot(
-    root: Path, version: QemuVersion | None = None, include_root: Path | None = None
+    root: Path,
+    version: QemuVersion | None = None,
+    include_root: Path | None = None,
+    *,
+    doc_rules: bool = True,
 ) -> tuple[api.ApiSnapshot, QemuVersion]:
     """The snapshot of the QAPI schema at *root*, and the QEMU version it is of.
 
     The version is *version*, else the one the QEMU source tree states (its
-    ``VERSION`` file, next to ``qapi/``), else a directory named after a
-    release tag (``v7.2.0/qapi-schema.json``).  This is what ``qmpcontract
+    ``VERSION`` file, next to ``qapi/`` or, before 2017, next to the root
+    ``qapi-schema.json``), else a directory named after a release tag
+    (``v7.2.0/qapi-schema.json``).  *doc_rules*: see
+    :func:`~qmpcontract.read.qapi.parse_qapi`.  This is what ``qmpcontract
     diff`` uses for a side given as QAPI sources.
 
     :raise QapiError: if the schema is not valid (see ``load_qapi``).
@@ -81,12 +87,14 @@ def load_qapi_snapshot(
             "(no VERSION file, no directory named after a release): give it",
             Location(str(root)),
         )
-    return load_qapi(root, version=found, include_root=include_root), found
+    snapshot = load_qapi(root, version=found, include_root=include_root, doc_rules=doc_rules)
+    return snapshot, found
 
 
 def _tree_version(root: Path) -> QemuVersion | None:
-    stated = root.resolve().parent.parent / "VERSION"
-    candidates = [stated.read_text(encoding="utf-8").strip()] if stated.is_file() else []
+    here = root.resolve().parent
+    layouts = [here.parent / "VERSION"] if here.name == "qapi" else [here / "VERSION"]
+    candidates = [p.read_text(encoding="utf-8").strip() for p in layouts if p.is_file()]
     candidates.append(root.resolve().parent.name)
     for text in candidates:
         match = _TAG.fullmatch(text)

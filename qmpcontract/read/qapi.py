@@ -23,11 +23,14 @@ column, after ``In file included from`` lines.
 
 Old schemas (:class:`Dialect`, :func:`detect_dialect`): the language has
 changed over QEMU's releases, and each release's schema follows the rules of
-its time.  The root file tells which:
+its time.  The root file and the files it includes tell which (a pragma moved
+to ``qapi/pragma.json`` in development trees of 2020 still used the old names):
 
-- top-level ``'type'`` expressions (at the start of a line): QEMU 1.x
-  (``'type'`` meant ``'struct'``, member types could be nested anonymous
-  structs; no documentation rules);
+- top-level ``'type'`` expressions (at the start of a line), or QEMU's own
+  ``qapi-schema.json`` with no pragma in any file (pragmas and the
+  documentation parser came with QEMU 2.9): QEMU 1.x to 2.8 (``'type'``
+  meant ``'struct'``, member types could be nested anonymous structs; no
+  documentation rules);
 - pragmas ``returns-whitelist`` or ``name-case-whitelist`` (QEMU 2.9 to 5.2):
   those names are accepted, as are simple unions, ``_`` in names and C
   expressions or lists as ``if`` conditions;
@@ -60,12 +63,15 @@ __all__ = [
     "QapiSource",
     "SourceInfo",
     "detect_dialect",
+    "detect_tree_dialect",
     "parse_qapi",
 ]
 
 _LEGACY_1 = re.compile(r"^\{\s*'type'\s*:", re.MULTILINE)
 _LEGACY_2 = re.compile(r"'(returns-whitelist|name-case-whitelist)'\s*:")
 _LEGACY_6 = re.compile(r"^##\n# =+ ", re.MULTILINE)
+_PRAGMA = re.compile(r"^\{\s*'pragma'\s*:", re.MULTILINE)
+_INCLUDE = re.compile(r"'include'\s*:\s*'([^']+)'")
 _LIST_PRAGMAS = {
     "command-name-exceptions": "command_name_exceptions",
     "command-returns-exceptions": "command_returns_exceptions",
@@ -84,7 +90,7 @@ class Dialect(enum.Enum):
     CURRENT = "current"  # QEMU 10.0 and later: the language of qapi-code-gen.rst
     QEMU_6 = "qemu-6"  # QEMU 6.0-9.2: '= Heading' documentation, no text style rules
     QEMU_2 = "qemu-2"  # QEMU 2.x-5.x: old pragma names, simple unions, C conditions
-    QEMU_1 = "qemu-1"  # QEMU 1.x: 'type' for structs, nested anonymous structs
+    QEMU_1 = "qemu-1"  # QEMU 1.x-2.8: 'type' for structs, nested anonymous structs, no doc rules
 
 
 def detect_dialect(text: str) -> Dialect:
@@ -106,6 +112,38 @@ def detect_dialect(text: str) -> Dialect:
     if _LEGACY_6.search(text):
         return Dialect.QEMU_6
     return Dialect.CURRENT
+
+
+def detect_tree_dialect(root: str) -> Dialect:
+    """The dialect of the schema whose root file is *root*, from it and what it includes.
+
+    The oldest generation any file shows by its keys and pragmas wins; the
+    documentation style is the root file's.  A file that cannot be read is
+    skipped here: :func:`parse_qapi` reports it where it is included.
+    """
+    texts: list[str] = []
+    pending, seen = [root], set()
+    while pending:
+        name = os.path.normpath(pending.pop())
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            with open(name, encoding="utf-8", errors="replace") as stream:
+                text = stream.read()
+        except OSError:
+            continue
+        texts.append(text)
+        folder = os.path.dirname(name)
+        pending.extend(os.path.join(folder, include) for include in _INCLUDE.findall(text))
+    qemu_tree = os.path.basename(root) == "qapi-schema.json"
+    if qemu_tree and texts and not any(_PRAGMA.search(text) for text in texts):
+        return Dialect.QEMU_1  # QEMU's schema before 2.9: no pragma, no documentation rules
+    for legacy, dialect in ((_LEGACY_1, Dialect.QEMU_1), (_LEGACY_2, Dialect.QEMU_2)):
+        if any(legacy.search(text) for text in texts):
+            return dialect
+    # '= Heading' documentation: the root file's own (modules keep headings today)
+    return detect_dialect(texts[0]) if texts else Dialect.CURRENT
 
 
 @dataclass(frozen=True)
@@ -142,19 +180,27 @@ class QapiSource:
     pragma: Pragma
     dialect: Dialect
     files: tuple[str, ...]  # every file read, in order
+    doc_rules: bool = True  # the current rules for documentation comments applied
 
 
 def parse_qapi(
-    path: Path | str, dialect: Dialect | None = None, include_root: Path | str | None = None
+    path: Path | str,
+    dialect: Dialect | None = None,
+    include_root: Path | str | None = None,
+    *,
+    doc_rules: bool = True,
 ) -> QapiSource:
     """Read the schema whose root file is *path*, with all it includes.
 
     Includes must resolve (symbolic links followed) inside *include_root*,
     which defaults to the root file's directory: a schema from a patch cannot
     make qmpcontract read, and quote, a file elsewhere such as ``/etc/passwd``.
-    *dialect* defaults to the one :func:`detect_dialect` finds in the root file.
+    *dialect* defaults to the one :func:`detect_tree_dialect` finds.
     Documentation comments are parsed except in QEMU 1.x schemas (whose
-    comments followed no rules), strictly in the current dialect only.
+    comments followed no rules), strictly in the current dialect only, and
+    without QEMU 10's rules for their text and content when *doc_rules* is
+    false (a reviewer's tool must not refuse a development tree older than a
+    rule that its version number cannot date).
 
     :raise QapiError: on the first problem, located like QEMU locates it
         (:class:`~qmpcontract.read.qapi_source.QapiReadError` for a file that
@@ -162,7 +208,8 @@ def parse_qapi(
     """
     root = os.fspath(path)
     text = _read(root, None)
-    state = _State(dialect or detect_dialect(text))
+    state = _State(dialect or detect_tree_dialect(root))
+    state.doc_rules = doc_rules and state.dialect is Dialect.CURRENT
     state.include_root = os.path.realpath(
         include_root if include_root is not None else os.path.dirname(root) or "."
     )
@@ -174,6 +221,7 @@ def parse_qapi(
         state.pragma,
         state.dialect,
         tuple(state.files),
+        state.doc_rules,
     )
 
 
@@ -199,6 +247,7 @@ class _State:
     files: list[str] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)  # absolute paths of files read
     include_root: str = ""  # real path of the directory includes must stay in
+    doc_rules: bool = True
 
 
 class _FileParser(Lexer):
@@ -208,6 +257,7 @@ class _FileParser(Lexer):
         state.seen.add(os.path.abspath(fname))
         state.files.append(fname)
         self.docs_enabled = state.dialect is not Dialect.QEMU_1
+        self.optional_commas = state.dialect is Dialect.QEMU_1
 
     def parse(self) -> None:
         doc_start = "##" if self.docs_enabled else ""
@@ -248,7 +298,7 @@ class _FileParser(Lexer):
             lines.append(RawDocLine(text, self.line, self.column()))
             if text.startswith("##"):
                 break
-        return parse_doc(lines, info, self.info, strict=self.state.dialect is Dialect.CURRENT)
+        return parse_doc(lines, info, self.info, strict=self.state.doc_rules)
 
     def _include(self, expr: dict[str, object], info: SourceInfo) -> None:
         if len(expr) != 1:

@@ -44,6 +44,8 @@ class Lexer:
         self.tok: str | None = None
         self.val: object = None
         self._depth = 0  # of the value being parsed
+        # QEMU's first parser (2011 to 2013) skipped a ',' if there was one: commas optional.
+        self.optional_commas = False
 
     def info(self, line: int | None = None) -> SourceInfo:
         """The place of *line* (default: the current line) of this file."""
@@ -167,6 +169,8 @@ class Lexer:
                 self.accept(after)
                 return members
             if self.tok != ",":
+                if self.optional_commas and self.tok == "'":
+                    continue
                 raise self.error("expected ',' or '}'")
             self.accept()
             if self.tok != "'":
@@ -185,5 +189,7 @@ class Lexer:
                 self.accept(after)
                 return values
             if self.tok != ",":
+                if self.optional_commas and self.tok is not None and self.tok in "{['tf":
+                    continue
                 raise self.error("expected ',' or ']'")
             self.accept()

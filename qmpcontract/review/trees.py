@@ -1,7 +1,8 @@
 """Materialise the two sides of a review: old and new ``qapi/`` (and ``contracts/``) trees.
 
 From a git range ``A..B`` in a checkout: the files under ``qapi/`` (and
-``contracts/``) and ``VERSION`` at A and at B, written into two temporary
+``contracts/``), the root ``qapi-schema.json`` of QEMU before 2017, and
+``VERSION`` at A and at B, written into two temporary
 directories with ``git show``.  From a patch or mbox file plus the tree it
 applies to: the tree's files copied twice, the patch applied to the second copy
 with ``git apply`` (which skips mail headers and handles renames and binary
@@ -20,7 +21,7 @@ from pathlib import Path
 from qmpcontract.errors import InputError
 from qmpcontract.location import Location
 
-WATCHED = ("qapi", "contracts")
+WATCHED = ("qapi", "contracts", "qapi-schema.json")  # the last: QEMU's root until 2017
 
 
 @dataclass(frozen=True)
