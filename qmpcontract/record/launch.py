@@ -79,8 +79,14 @@ async def run_proxy(
 ) -> RecordResult:
     """Record every client of *listen*, relayed to *upstream*, into *output*.
 
-    :raise UsageError: if the output cannot be written or *listen* cannot be used.
+    :raise UsageError: if *upstream* cannot be reached (tried once, before anything
+        is written or listened on), the output cannot be written or *listen* cannot
+        be used.
     """
+    try:
+        await upstream.probe()
+    except UsageError as exc:
+        raise UsageError(f"QEMU's monitor: {exc}; nothing was recorded") from exc
     writer = _writer(output, note)
     proxy = RecordingProxy(writer, upstream)
     stop = asyncio.Event()
