@@ -6,6 +6,8 @@ a user reads, or what the command writes.
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ import pytest
 from qmpcontract.cli import main
 
 from .conftest import REPO
+from .fake_qmp import fake_qmp_thread
 
 
 def _tiny_qapi(directory: Path) -> Path:
@@ -82,3 +85,84 @@ def test_a_recording_cut_inside_a_line_is_truncated_not_invalid(
     out = capsys.readouterr().out
     assert f"{cut}:16: MAY [qmpcontract/truncated] the recording ends inside this message" in out
     assert "invalid-message" not in out
+
+
+def _recording_with(tmp_path: Path, mark: str | None, answer: dict[str, object]) -> Path:
+    """Our QEMU 7.2 recording, its 'after-stream' request sent with an unknown member."""
+    base = REPO / "examples" / "qemu-7.2-block-jobs.jsonl"
+    records = [json.loads(line) for line in base.read_text(encoding="utf-8").splitlines()]
+    for record in records:
+        raw = record.get("raw", "")
+        if '"id": "after-stream"' not in raw:
+            continue
+        if record["dir"] == "client":
+            request = {"execute": "query-block-jobs", "arguments": {"qmpcontract-fuzz": 1}}
+            record["raw"] = json.dumps({**request, "id": "after-stream"})
+            if mark is not None:
+                record["expect_error"] = mark
+        else:
+            record["raw"] = json.dumps({**answer, "id": "after-stream"})
+    path = tmp_path / "marked.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+REFUSAL = {"error": {"class": "GenericError", "desc": "Parameter 'qmpcontract-fuzz' is unexpected"}}
+
+
+def test_a_marked_request_that_qemu_refuses_is_an_expected_refusal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _recording_with(tmp_path, "unknown member", REFUSAL)
+    assert main(["check", str(path), "--fail-on", "may"]) == 0
+    out = capsys.readouterr().out
+    assert "1 expected refusal(s) (requests marked as meant to be refused" in out
+    assert out.endswith("0 findings (0 MUST, 0 SHOULD, 0 MAY); failing on MAY\n")
+
+
+def test_an_unmarked_bad_request_is_one_finding_naming_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _recording_with(tmp_path, None, REFUSAL)
+    assert main(["check", str(path)]) == 1
+    findings = [line for line in capsys.readouterr().out.splitlines() if " MUST [" in line]
+    assert findings == [
+        f"{path}:27: MUST [block-jobs/arguments] arguments of 'query-block-jobs' break the "
+        "contract: unexpected member 'qmpcontract-fuzz' (also qemu-release/arguments) "
+        "(at /arguments/qmpcontract-fuzz)"
+    ]
+
+
+def test_qemu_accepting_a_marked_request_is_flagged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _recording_with(tmp_path, "unknown member", {"return": []})
+    assert main(["check", str(path)]) == 1
+    findings = [line for line in capsys.readouterr().out.splitlines() if " MUST [" in line]
+    assert findings == [
+        f"{path}:28: MUST [qmpcontract/accepted-invalid] QEMU accepted 'query-block-jobs', a "
+        "request meant to be refused (unknown member); it breaks block-jobs/arguments, "
+        "qemu-release/arguments"
+    ]
+
+
+def test_a_fuzz_recording_marks_its_broken_requests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The scripted peer answers everything with success: every broken request is accepted.
+    recording = tmp_path / "fuzz.jsonl"
+    argv = ["fuzz", "--connect", str(tmp_path / "qemu.sock"), "-o", str(recording)]
+    with fake_qmp_thread(tmp_path / "qemu.sock"):
+        assert main([*argv, "--no-schema", "--max-examples", "40", "--seed", "3"]) == 1
+    summary = capsys.readouterr().out.splitlines()[-1]
+    broken = int(re.findall(r"(\d+) non-conforming", summary)[0])
+    records = [json.loads(line) for line in recording.read_text(encoding="utf-8").splitlines()]
+    marked = [r for r in records if "expect_error" in r]
+    assert broken > 0 and len(marked) == broken and all(r["dir"] == "client" for r in marked)
+    assert main(["check", str(recording), "--output", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    lines = {r["location"]["line"] for r in report["findings"]}
+    marked_lines = {i for i, r in enumerate(records, start=1) if "expect_error" in r}
+    assert not lines & marked_lines  # nothing reported on the requests themselves
+    accepted = [f for f in report["findings"] if f["rule_id"] == "qmpcontract/accepted-invalid"]
+    assert len(accepted) == broken

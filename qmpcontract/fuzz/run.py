@@ -136,7 +136,7 @@ def _drive(
         nonlocal stopped, counter
         if stopped or time.monotonic() - start > config.time_limit:
             return
-        outcome = session.send(planned.request, config.timeout)
+        outcome = session.send(planned.request, config.timeout, planned.defect)
         detail = outcome.detail
         if qemu is not None and (ended := qemu.died()) is not None:
             detail = f"QEMU {ended}"

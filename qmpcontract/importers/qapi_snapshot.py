@@ -76,7 +76,9 @@ def load_qapi_snapshot(
     from qmpcontract.importers.qapi_schema import load_qapi  # here: it imports this module
 
     if not Path(root).is_file():
-        what = "a directory, not a QAPI root file" if Path(root).is_dir() else "no such file or directory"
+        what = "no such file or directory"
+        if Path(root).is_dir():
+            what = "a directory, not a QAPI root file"
         raise InputReadError(what, Location(str(root)))
     found = version or _tree_version(Path(root))
     if found is None:

@@ -169,6 +169,7 @@ def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
             except msgspec.DecodeError:  # any other record, or not one: the general way
                 plain = None
         if isinstance(plain, _Plain):
+            expect = None
             last_t = plain.t
             session, direction, text, complete = plain.session, plain.dir, plain.raw, plain.complete
             value, problem = decode(text)
@@ -204,13 +205,14 @@ def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
                 continue
             session, direction = record["session"], record["dir"]
             complete = record.get("complete") is not False
+            expect = record.get("expect_error") if direction == "client" else None
             text, value, problem = _message_text(record)
         if not complete:
             value, problem = None, "message cut off (the connection ended inside it)"
         where = Location(name, number, 1, start, message_index=index)
         yield RawMessage(
             index, session, _DIRECTIONS[direction], text, where, last_t, value, problem,
-            not complete,
+            not complete, expect,
         )  # fmt: skip
         index += 1
     end = Location(name, max(number, 1), None, offset)

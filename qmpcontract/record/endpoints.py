@@ -60,7 +60,7 @@ class Endpoint:
         return await asyncio.open_connection(self.host, self.port, limit=_LIMIT)
 
     async def probe(self, timeout: float = 5.0) -> None:
-        """Connect to this endpoint and hang up at once: is something listening there?
+        """Connect to this endpoint and hang up at once, to learn that something listens there.
 
         :raise UsageError: if nothing accepts the connection within *timeout* seconds.
         """

@@ -175,6 +175,9 @@ class RecordingProxy:
         # Set when the recording cannot be written: nothing more is relayed, since
         # what is relayed must be recorded.
         self.failed = asyncio.Event()
+        # Set by a client that means QEMU to refuse its next request (the fuzzer): what
+        # is wrong with it, recorded on that request's record as ``expect_error``.
+        self.expect_error: str | None = None
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Serve one client connection (an ``asyncio`` stream server callback)."""
@@ -275,9 +278,13 @@ class RecordingProxy:
     def _record(self, pieces: list[Piece], direction: str, state: _Session) -> None:
         now = time.time()
         for piece in pieces:
+            expect = None
+            if direction == "client" and piece.complete and self.expect_error is not None:
+                expect, self.expect_error = self.expect_error, None
             self.writer.message(
-                state.number, direction, piece.data, pre=piece.pre, complete=piece.complete, t=now
-            )
+                state.number, direction, piece.data, pre=piece.pre, complete=piece.complete, t=now,
+                expect_error=expect,
+            )  # fmt: skip
             if not piece.complete:
                 state.cut.append(direction)
             state.saw(direction, piece)

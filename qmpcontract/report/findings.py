@@ -70,6 +70,11 @@ def render_text(report: CheckReport) -> str:
         version = f"QEMU {result.qemu_version}" if result.qemu_version else "QEMU version unknown"
         contracts = ", ".join(result.contracts) or "no contract applies"
         notes = "".join(f"; {note}" for note in result.notes)
+        if summary.expected_refusals:
+            notes += (
+                f"; {summary.expected_refusals} expected refusal(s) (requests marked as meant "
+                "to be refused, refused by QEMU: what they break is not reported)"
+            )
         lines.append(
             f"{result.info.name}: {_plural(summary.messages, 'message')} ({kinds or 'none'}) in "
             f"{_plural(summary.sessions, 'session')}; {version}; {contracts}{notes}"
@@ -110,6 +115,7 @@ def _summary_json(result: CheckResult) -> dict[str, Any]:
         "truncated_sessions": s.truncated_sessions,
         "exchanges": s.exchanges,
         "unanswered": s.unanswered,
+        "expected_refusals": s.expected_refusals,
     }
 
 
