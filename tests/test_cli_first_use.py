@@ -7,7 +7,13 @@ a user reads, or what the command writes.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -166,3 +172,73 @@ def test_a_fuzz_recording_marks_its_broken_requests(
     assert not lines & marked_lines  # nothing reported on the requests themselves
     accepted = [f for f in report["findings"] if f["rule_id"] == "qmpcontract/accepted-invalid"]
     assert len(accepted) == broken
+
+
+@pytest.mark.parametrize(
+    ("allow", "message"),
+    [
+        ("quit", "--allow quit: the fuzzer never sends 'quit'"),
+        ("blockdev-del", "--allow blockdev-del: the fuzzer never sends 'blockdev-del'"),
+        ("no-such-cmd", "--allow no-such-cmd: the contracts define no command 'no-such-cmd'"),
+    ],
+)
+def test_fuzz_allow_refuses_unknown_and_forbidden_commands(
+    allow: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recording = tmp_path / "fuzz.jsonl"
+    argv = ["fuzz", "--connect", str(tmp_path / "qemu.sock"), "-o", str(recording)]
+    with fake_qmp_thread(tmp_path / "qemu.sock"):
+        assert main([*argv, "--no-schema", "--max-examples", "5", "--allow", allow]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"qmpcontract: error: {message}")
+    assert "requests sent" not in captured.out
+
+
+def _wait_for(test: Callable[[], bool], proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while not test():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_ctrl_c_stops_fuzz_with_a_partial_summary_and_exit_130(tmp_path: Path) -> None:
+    recording = tmp_path / "fuzz.jsonl"
+    argv = ["fuzz", "--connect", str(tmp_path / "qemu.sock"), "-o", str(recording)]
+    argv += ["--no-schema", "--max-examples", "1000000", "--time-limit", "600"]
+    with (
+        fake_qmp_thread(tmp_path / "qemu.sock"),
+        subprocess.Popen(
+            [sys.executable, "-m", "qmpcontract", *argv], stdout=subprocess.PIPE, text=True
+        ) as proc,
+    ):
+        _wait_for(lambda: recording.exists() and recording.stat().st_size > 20_000, proc)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    summary = out.strip().splitlines()[-1]
+    assert re.match(r"qmpcontract fuzz: interrupted after \d+ requests sent", summary), summary
+
+
+def test_ctrl_c_stops_check_with_the_report_so_far_and_exit_130(tmp_path: Path) -> None:
+    # The second transcript is a FIFO nobody writes: the checker waits there, the first done.
+    fifo = tmp_path / "pending.jsonl"
+    os.mkfifo(fifo)
+    base = REPO / "examples" / "qemu-7.2-block-jobs.jsonl"
+    with subprocess.Popen(
+        [sys.executable, "-m", "qmpcontract", "check", str(base), str(fifo)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        writer = os.open(fifo, os.O_WRONLY)  # returns once the checker opened it
+        try:
+            time.sleep(0.2)
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            os.close(writer)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert f"{base}: 61 messages" in out
+    assert out.endswith("note: interrupted (Ctrl-C): 1 of 2 transcript(s) checked\n")

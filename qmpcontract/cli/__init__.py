@@ -1,7 +1,7 @@
 """The ``qmpcontract`` command line: thin, all work happens in the layers below.
 
 Exit codes (every subcommand): 0 clean, 1 problems or findings at or above the
-failure level, 2 usage errors or unusable input.
+failure level, 2 usage errors or unusable input, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from qmpcontract.model.frozen_json import thaw
 from qmpcontract.report.problems import render_json, render_text
 from qmpcontract.resources import shipped_contracts_dir
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
@@ -131,5 +131,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("qmpcontract: interrupted", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_INTERRUPTED
     return code

@@ -8,6 +8,7 @@ import datetime
 import functools
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -42,7 +43,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="check recorded QMP transcripts against the contracts",
         description="Check transcripts (socat -v logs, libvirt debug logs, libvirt .replies "
         "files, qmpcontract recordings, raw QMP streams) against the contracts. Exit 0 "
-        "clean, 1 findings at or above --fail-on, 2 usage or unreadable input.",
+        "clean, 1 findings at or above --fail-on, 2 usage or unreadable input, 130 "
+        "interrupted (Ctrl-C: the report of the transcripts checked so far is written).",
     )
     parser.add_argument(
         "transcripts",
@@ -206,13 +208,16 @@ def _work(job: tuple[Path, bool]) -> CheckResult | None:
 
 
 def _in_parallel(
-    jobs: list[tuple[Path, bool]], workers: int, total: int
-) -> list[CheckResult | None]:
-    """Check *jobs* in *workers* forked processes; results in the order of *jobs*."""
+    jobs: list[tuple[Path, bool]], workers: int, total: int, results: list[CheckResult | None]
+) -> None:
+    """Check *jobs* in *workers* forked processes; *results* gets them in the order of *jobs*.
+
+    Workers ignore SIGINT: Ctrl-C stops the parent, which keeps what is done.
+    """
     order = sorted(range(len(jobs)), key=lambda i: -jobs[i][0].stat().st_size)
-    results: list[CheckResult | None] = [None] * len(jobs)
+    results[:] = [None] * len(jobs)
     context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(workers, mp_context=context)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_sigint)
     try:
         # The first submit forks every worker: before the progress bar starts its thread.
         futures = {pool.submit(_work, jobs[i]): i for i in order}  # largest first
@@ -222,9 +227,17 @@ def _in_parallel(
                 results[index] = future.result()  # re-raises a worker's InputError
                 if on_read is not None:
                     on_read(jobs[index][0].stat().st_size)
+    except KeyboardInterrupt:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()  # a worker may be deep in a gigabyte transcript
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
     finally:
         pool.shutdown(cancel_futures=True)
-    return results
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -241,19 +254,28 @@ def run(args: argparse.Namespace) -> int:
         (path, path is not None and any(Path(d) in path.parents for d in directories))
         for path in inputs
     ]
-    checked: list[CheckResult | None]
+    checked: list[CheckResult | None] = []
     files = [(p, d) for p, d in jobs if p is not None]
-    if workers > 1 and len(files) > 1 and len(files) == len(jobs):
-        _STATE = (args, contracts, options)
-        try:
-            checked = _in_parallel(files, min(workers, len(files)), total)
-        finally:
-            _STATE = None
-    else:
-        with byte_progress(total) as on_read:
-            checked = [_check_one(p, args, contracts, options, d, on_read) for p, d in jobs]
+    interrupted = False
+    parallel = workers > 1 and len(files) > 1 and len(files) == len(jobs)
+    try:
+        if parallel:
+            _STATE = (args, contracts, options)
+            try:
+                _in_parallel(files, min(workers, len(files)), total, checked)
+            finally:
+                _STATE = None
+        else:
+            with byte_progress(total) as on_read:
+                for path, within in jobs:
+                    checked.append(_check_one(path, args, contracts, options, within, on_read))
+    except KeyboardInterrupt:
+        interrupted = True
+    done = sum(map(bool, checked)) if parallel else len(checked)  # parallel: in any order
     results = [r for r in checked if r is not None]
-    skipped = len(checked) - len(results)
+    skipped = [p for (p, _), r in zip(jobs, checked, strict=False) if r is None and p is not None]
+    if interrupted:
+        skipped = []  # not known for what was not checked
     notes: list[str] = []
     baselined = 0
     if entries:
@@ -266,8 +288,22 @@ def run(args: argparse.Namespace) -> int:
             adjusted.append(dataclasses.replace(result, findings=tuple(kept)))
         results = adjusted
     if skipped:
-        notes.append(f"{skipped} file(s) in the given directories are not transcripts; skipped")
+        notes.append(_skipped_note(skipped))
+    if interrupted:
+        notes.append(f"interrupted (Ctrl-C): {done} of {len(jobs)} transcript(s) checked")
     catalogue = rule_catalogue([*contracts, *known_rules()])
     report = CheckReport(results, catalogue, LEVELS[args.fail_on], baselined, tuple(notes))
     write_output(RENDERERS[args.output](report), args.output_file)
+    if interrupted:
+        return 130
     return 1 if report.failed else 0
+
+
+def _skipped_note(skipped: list[Path], shown: int = 10) -> str:
+    """The note naming the files of the given directories that are not transcripts."""
+    names = ", ".join(str(p) for p in skipped[:shown])
+    more = f" and {len(skipped) - shown} more" if len(skipped) > shown else ""
+    return (
+        f"{len(skipped)} file(s) in the given directories are not transcripts; "
+        f"skipped: {names}{more}"
+    )
