@@ -242,3 +242,35 @@ def test_ctrl_c_stops_check_with_the_report_so_far_and_exit_130(tmp_path: Path) 
     assert "Traceback" not in err
     assert f"{base}: 61 messages" in out
     assert out.endswith("note: interrupted (Ctrl-C): 1 of 2 transcript(s) checked\n")
+
+
+def test_rules_lists_every_id_any_command_can_report(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "--output", "json"]) == 0
+    listed = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
+    for rule_id in (
+        "qmpcontract/invalid-message",
+        "qmpcontract/accepted-invalid",
+        "block-jobs/arguments",
+        "qemu-introspection/arguments",
+        "qemu-qapi/arguments",
+        "qemu-release/arguments",
+        "qemu-error-classes/release",
+        "diff/command-removed",
+        "diff/event-added",
+    ):
+        assert rule_id in listed, rule_id
+    assert listed["diff/command-removed"]["command"] == "diff, review"
+    assert listed["qemu-introspection/arguments"]["command"] == "check"
+    # The ids of check's rules are the ones its --ignore accepts.
+    assert main(["check", str(REPO / "examples"), "--ignore", "qemu-qapi/arguments"]) == 0
+    capsys.readouterr()
+    assert main(["check", str(REPO / "examples"), "--ignore", "diff/command-removed"]) == 2
+    assert "'diff' reports it, not 'check'" in capsys.readouterr().err
+
+
+def test_every_id_the_differ_reports_is_listed(capsys: pytest.CaptureFixture[str]) -> None:
+    from qmpcontract.diff.catalogue import CHANGES
+
+    assert main(["rules"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"\n{change} " in out for change in CHANGES)

@@ -148,7 +148,8 @@ def _options(args: argparse.Namespace, contracts: ContractSet) -> CheckOptions:
     for pattern in (*options.select, *options.ignore):
         probe = CheckOptions(select=(pattern,))
         if not any(rule_selected(rule_id, probe) for rule_id in known):
-            raise UsageError(f"no rule matches {pattern!r} (see 'qmpcontract rules')")
+            other = " ('diff' reports it, not 'check')" if pattern.startswith("diff/") else ""
+            raise UsageError(f"no rule matches {pattern!r}{other} (see 'qmpcontract rules')")
     return options
 
 
