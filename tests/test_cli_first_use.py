@@ -274,3 +274,21 @@ def test_every_id_the_differ_reports_is_listed(capsys: pytest.CaptureFixture[str
     assert main(["rules"]) == 0
     out = capsys.readouterr().out
     assert all(f"\n{change} " in out for change in CHANGES)
+
+
+def test_import_into_a_directory_writes_a_lint_clean_contract(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _tiny_qapi(tmp_path / "v7.2.0")
+    contracts = tmp_path / "my-contracts"
+    assert main(["import", "qapi", str(root), "-o", f"{contracts}/"]) == 0
+    written = contracts / "qemu-qapi" / "7.2.0.json"
+    assert capsys.readouterr().err == f"qmpcontract import: wrote {written}\n"
+    assert main(["lint", str(contracts)]) == 0
+    assert main(["lint", str(written)]) == 0
+    assert capsys.readouterr().out.endswith("no problems\n")
+    # A file name of one's own: written as asked, with a note on what lint will say.
+    loose = tmp_path / "snapshot.json"
+    assert main(["import", "qapi", str(root), "-o", str(loose)]) == 0
+    assert "a contract set keeps this contract as qemu-qapi/7.2.0.json" in capsys.readouterr().err
+    assert main(["lint", str(loose)]) == 1
