@@ -13,7 +13,6 @@ from qmpcontract.importers.self_described import CONTRACT_ID
 from qmpcontract.importers.sources import load_introspection
 from qmpcontract.importers.to_contract import snapshot_contract
 
-
 _OUTPUT = (
     "where to write the contract (default: standard output); a directory (an existing one, "
     "or DIR/) gets it as DIR/<contract>/<version>.json, where a contract set keeps it"
