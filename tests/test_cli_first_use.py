@@ -292,3 +292,98 @@ def test_import_into_a_directory_writes_a_lint_clean_contract(
     assert main(["import", "qapi", str(root), "-o", str(loose)]) == 0
     assert "a contract set keeps this contract as qemu-qapi/7.2.0.json" in capsys.readouterr().err
     assert main(["lint", str(loose)]) == 1
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    )
+
+
+def _commit_schema(repo: Path, commands: list[str], message: str) -> None:
+    schema = "".join(f"{{ 'command': '{name}' }}\n" for name in commands)
+    (repo / "qapi" / "qapi-schema.json").write_text(schema, encoding="utf-8")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", message)
+
+
+def test_review_a_three_dot_range_as_git_means_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / "qemu"
+    (repo / "qapi").mkdir(parents=True)
+    (repo / "VERSION").write_text("7.2.0\n")
+    _git(repo, "init", "-q", "-b", "master")
+    _commit_schema(repo, ["query-foo", "query-old"], "base")
+    _git(repo, "checkout", "-q", "-b", "feature")
+    _commit_schema(repo, ["query-foo", "query-old", "query-bar"], "feature: query-bar")
+    _git(repo, "checkout", "-q", "master")
+    _commit_schema(repo, ["query-foo"], "master: query-old goes")
+    # A...B: what B changed since it forked from A (master's removal is not the patch's).
+    assert main(["review", "--repo", str(repo), "master...feature"]) == 0
+    out = capsys.readouterr().out
+    assert "query-bar" in out and "query-old" not in out
+    assert "merge base" in out
+    # A..B: the two trees as they are.
+    assert main(["review", "--repo", str(repo), "master..feature"]) == 0
+    out = capsys.readouterr().out
+    assert "query-bar" in out and "query-old" in out
+
+
+def test_review_of_a_missing_repo_is_a_clean_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nonexist"
+    assert main(["review", "--repo", str(missing), "A..B"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err == f"qmpcontract: error: {missing}: no such directory (--repo takes a git checkout)\n"
+    )
+    assert main(["review", "--repo", str(tmp_path), "A..B"]) == 2
+    err = capsys.readouterr().err
+    assert "PosixPath" not in err and err.startswith(f"qmpcontract: error: {tmp_path}: ")
+
+
+def test_check_names_the_files_it_skips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = tmp_path / "recordings"
+    directory.mkdir()
+    (directory / "README.txt").write_text("not a transcript\n")
+    (directory / "notes.md").write_text("# nor this\n")
+    base = REPO / "examples" / "qemu-7.2-block-jobs.jsonl"
+    (directory / "run.jsonl").write_bytes(base.read_bytes())
+    assert main(["check", str(directory)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"note: 2 file(s) in the given directories are not transcripts; skipped: "
+        f"{directory / 'README.txt'}, {directory / 'notes.md'}\n"
+    ) in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "summary"),
+    [
+        (["check", "examples/qemu-7.2-block-jobs.jsonl", "--output", "junit"], "0 findings ("),
+        (
+            ["diff", "contracts/block-jobs/2.2.0.json", "contracts/block-jobs/2.3.0.json"],
+            "change(s) (",
+        ),
+        (["lint", "contracts"], "contract files checked, no problems"),
+    ],
+)
+def test_with_an_output_file_the_summary_is_still_on_the_terminal(
+    argv: list[str],
+    summary: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(REPO)
+    report = tmp_path / "report.out"
+    assert main([*argv, "--output-file", str(report)]) in (0, 1)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert summary in captured.err and f"(report written to {report})" in captured.err
+    assert report.stat().st_size > 0

@@ -25,13 +25,13 @@ from qmpcontract.cli import (
     review,
     rules,
 )
-from qmpcontract.cli.common import write_output
+from qmpcontract.cli.common import report_written, write_output
 from qmpcontract.cli.semver import semver_problems
 from qmpcontract.contract.loader import lint_paths
 from qmpcontract.errors import InputError, UsageError
 from qmpcontract.model.check_kinds import CHECK_KINDS
 from qmpcontract.model.frozen_json import thaw
-from qmpcontract.report.problems import render_json, render_text
+from qmpcontract.report.problems import render_json, render_text, summary_line
 from qmpcontract.resources import shipped_contracts_dir
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -42,6 +42,7 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     result = lint_paths(paths, semver_problems)
     render = render_json if args.output == "json" else render_text
     write_output(render(result), args.output_file)
+    report_written(summary_line(result), args.output_file)
     return EXIT_FINDINGS if result.problems else EXIT_CLEAN
 
 

@@ -17,7 +17,7 @@ from qmpcontract.check import CheckOptions, CheckResult, check_items
 from qmpcontract.check.baseline import apply_baseline, load_baseline
 from qmpcontract.check.engine import ExtraContracts, rule_selected
 from qmpcontract.check.registry import rule_catalogue
-from qmpcontract.cli.common import contracts_for, write_output
+from qmpcontract.cli.common import contracts_for, report_written, write_output
 from qmpcontract.cli.progress import byte_progress
 from qmpcontract.errors import InputReadError, UsageError
 from qmpcontract.importers.self_described import contracts_from_file
@@ -28,7 +28,7 @@ from qmpcontract.model.transcript import TranscriptInfo
 from qmpcontract.model.versions import QemuVersion, SemVer
 from qmpcontract.read.formats import FORMATS, detect, open_transcript
 from qmpcontract.releases.contract import known_rules, supplement
-from qmpcontract.report.findings import CheckReport, render_json, render_text
+from qmpcontract.report.findings import CheckReport, render_json, render_text, summary_line
 from qmpcontract.report.junit import render_junit
 from qmpcontract.report.sarif import render_sarif
 
@@ -295,6 +295,7 @@ def run(args: argparse.Namespace) -> int:
     catalogue = rule_catalogue([*contracts, *known_rules()])
     report = CheckReport(results, catalogue, LEVELS[args.fail_on], baselined, tuple(notes))
     write_output(RENDERERS[args.output](report), args.output_file)
+    report_written(summary_line(report), args.output_file)
     if interrupted:
         return 130
     return 1 if report.failed else 0

@@ -60,6 +60,12 @@ def write_output(text: str, output_file: Path | None) -> None:
         raise UsageError(f"cannot write {output_file}: {exc.strerror or exc}") from exc
 
 
+def report_written(summary: str, output_file: Path | None) -> None:
+    """With ``--output-file``, still say on the terminal (standard error) how it went."""
+    if output_file is not None:
+        print(f"{summary} (report written to {output_file})", file=sys.stderr)
+
+
 def parse_version(text: str | None, flag: str) -> QemuVersion | None:
     """The QEMU version given to option *flag*, or None if it was not given.
 

@@ -7,14 +7,14 @@ import datetime
 from pathlib import Path
 
 from qmpcontract.check.baseline import BaselineEntry, load_baseline
-from qmpcontract.cli.common import parse_version, write_output
+from qmpcontract.cli.common import parse_version, report_written, write_output
 from qmpcontract.diff.compare import Change, Differ
 from qmpcontract.errors import UsageError
 from qmpcontract.importers.sides import QapiLoader, Side, load_side, pair_sides
 from qmpcontract.location import Location
 from qmpcontract.model.contract import Level
 from qmpcontract.model.findings import Finding
-from qmpcontract.report.diff import RENDERERS, DiffPair, DiffReport
+from qmpcontract.report.diff import RENDERERS, DiffPair, DiffReport, summary_line
 
 LEVELS = {"must": Level.MUST, "should": Level.SHOULD, "may": Level.MAY}
 
@@ -113,4 +113,5 @@ def run(args: argparse.Namespace) -> int:
         pairs, baselined, notes = _baseline(pairs, load_baseline(args.baseline))
     report = DiffReport(pairs, LEVELS[args.fail_on], baselined, tuple(notes))
     write_output(RENDERERS[args.output](report), args.output_file)
+    report_written(summary_line(report), args.output_file)
     return 1 if report.failed else 0
