@@ -387,3 +387,25 @@ def test_with_an_output_file_the_summary_is_still_on_the_terminal(
     assert captured.out == ""
     assert summary in captured.err and f"(report written to {report})" in captured.err
     assert report.stat().st_size > 0
+
+
+def test_a_schema_of_another_release_than_the_transcript_is_warned_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _tiny_qapi(tmp_path / "tree")
+    transcript = str(REPO / "examples" / "qemu-7.2-block-jobs.jsonl")
+    for version in ("2.5.0", "7.2.0"):
+        schema = tmp_path / f"{version}.json"
+        argv = ["import", "qapi", str(root), "--qemu-version", version, "-o", str(schema)]
+        assert main(argv) == 0
+        capsys.readouterr()
+        main(["check", transcript, "--schema", str(schema)])
+        err = capsys.readouterr().err
+        if version == "2.5.0":
+            assert err == (
+                f"qmpcontract: warning: {transcript}: the transcript is of QEMU 7.2.22, but "
+                "--schema is QEMU 2.5's (QEMU 2.5 QMP schema): what one release has and the "
+                "other lacks is reported as if QEMU broke its schema\n"
+            )
+        else:
+            assert "warning" not in err  # 7.2.0 and 7.2.22: one release

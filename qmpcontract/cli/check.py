@@ -9,6 +9,7 @@ import functools
 import multiprocessing
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -22,7 +23,7 @@ from qmpcontract.cli.progress import byte_progress
 from qmpcontract.errors import InputReadError, UsageError
 from qmpcontract.importers.self_described import contracts_from_file
 from qmpcontract.location import Location
-from qmpcontract.model.contract import Level
+from qmpcontract.model.contract import Contract, Level
 from qmpcontract.model.contract_set import ContractSet
 from qmpcontract.model.transcript import TranscriptInfo
 from qmpcontract.model.versions import QemuVersion, SemVer
@@ -120,7 +121,10 @@ def _patterns(values: list[str]) -> tuple[str, ...]:
     return tuple(p.strip() for v in values for p in v.split(",") if p.strip())
 
 
-def _options(args: argparse.Namespace, contracts: ContractSet) -> CheckOptions:
+def _options(
+    args: argparse.Namespace, contracts: ContractSet
+) -> tuple[CheckOptions, Contract | None]:
+    """The check options of the command line, and the contract of ``--schema`` if given."""
     version = None
     if args.qemu_version:
         try:
@@ -150,7 +154,23 @@ def _options(args: argparse.Namespace, contracts: ContractSet) -> CheckOptions:
         if not any(rule_selected(rule_id, probe) for rule_id in known):
             other = " ('diff' reports it, not 'check')" if pattern.startswith("diff/") else ""
             raise UsageError(f"no rule matches {pattern!r}{other} (see 'qmpcontract rules')")
-    return options
+    return options, schema
+
+
+def schema_mismatch(schema: Contract, result: CheckResult) -> str | None:
+    """A warning when ``--schema`` is of another QEMU release than the transcript.
+
+    Releases differ in their API; micro (stable) releases of one release do not.
+    """
+    versions = schema.producer.versions
+    given, seen = (versions.since if versions else None), result.qemu_version
+    if given is None or seen is None or (given.major, given.minor) == (seen.major, seen.minor):
+        return None
+    return (
+        f"{result.info.name}: the transcript is of QEMU {seen}, but --schema is QEMU "
+        f"{given}'s ({schema.title}): what one release has and the other lacks is reported "
+        "as if QEMU broke its schema"
+    )
 
 
 def _inputs(values: list[str]) -> Iterator[Path | None]:
@@ -245,7 +265,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``qmpcontract check``; return the exit code."""
     global _STATE
     contracts = contracts_for(args.contracts)
-    options = _options(args, contracts)
+    options, schema = _options(args, contracts)
     workers = _jobs(args.jobs)
     entries = load_baseline(args.baseline) if args.baseline else ()
     directories = {v for v in args.transcripts if v != "-" and Path(v).is_dir()}
@@ -294,6 +314,9 @@ def run(args: argparse.Namespace) -> int:
         notes.append(f"interrupted (Ctrl-C): {done} of {len(jobs)} transcript(s) checked")
     catalogue = rule_catalogue([*contracts, *known_rules()])
     report = CheckReport(results, catalogue, LEVELS[args.fail_on], baselined, tuple(notes))
+    warnings = [schema_mismatch(schema, r) for r in results] if schema is not None else []
+    for warning in filter(None, warnings):
+        print(f"qmpcontract: warning: {warning}", file=sys.stderr)
     write_output(RENDERERS[args.output](report), args.output_file)
     report_written(summary_line(report), args.output_file)
     if interrupted:
