@@ -409,3 +409,76 @@ def test_a_schema_of_another_release_than_the_transcript_is_warned_about(
             )
         else:
             assert "warning" not in err  # 7.2.0 and 7.2.22: one release
+
+
+def _findings_recording(tmp_path: Path) -> Path:
+    """Our QEMU 7.2 recording with two findings (a bad request, unmarked, twice)."""
+    path = _recording_with(tmp_path, None, REFUSAL)
+    return path
+
+
+def test_write_baseline_then_baseline_gives_a_clean_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    transcript = _findings_recording(tmp_path).name
+    assert main(["check", transcript]) == 1
+    capsys.readouterr()
+    argv = ["check", transcript, "--write-baseline", "accepted.json"]
+    assert main([*argv, "--reason", "negative test", "--expires", "2099-12-31"]) == 0
+    assert "wrote accepted.json: 1 accepted finding pattern(s)" in capsys.readouterr().err
+    (entry,) = json.loads(Path("accepted.json").read_text())["accepted"]
+    assert entry["rule_id"] == "block-jobs/arguments" and entry["file"] == transcript
+    assert (entry["reason"], entry["expires"]) == ("negative test", "2099-12-31")
+    assert main(["check", transcript, "--baseline", "accepted.json", "--fail-on", "may"]) == 0
+    assert "0 findings (0 MUST, 0 SHOULD, 0 MAY, 1 baselined)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--reason", "x"], "--reason and --expires go with --write-baseline FILE"),
+        (["--write-baseline", "b.json"], "--write-baseline needs --reason TEXT"),
+        (["--write-baseline", "b.json", "--reason", "x", "--expires", "someday"], "not a date"),
+        (["--write-baseline", "b.json", "--reason", "x", "--expires", "2000-01-01"], "is past"),
+    ],
+)
+def test_write_baseline_usage_errors(
+    extra: list[str],
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", str(REPO / "examples" / "qemu-7.2-block-jobs.jsonl"), *extra]) == 2
+    assert message in capsys.readouterr().err
+    assert not Path("b.json").exists()
+
+
+def _subcommands() -> list[list[str]]:
+    from qmpcontract.cli import build_parser
+    from qmpcontract.cli.help import subcommands
+
+    return [path.split() for path, _ in subcommands(build_parser())]
+
+
+@pytest.mark.parametrize("command", _subcommands(), ids=" ".join)
+def test_every_help_has_examples_and_shows_defaults(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qmpcontract.cli import build_parser
+    from qmpcontract.cli.help import subcommands
+
+    with pytest.raises(SystemExit) as done:
+        main([*command, "--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    examples = text.split("\nexamples:\n", 1)[1].splitlines()
+    assert 1 <= len(examples) <= 3
+    assert all(line.startswith(f"  qmpcontract {command[0]}") for line in examples)
+    (parser,) = [p for path, p in subcommands(build_parser()) if path == " ".join(command)]
+    for action in parser._actions:
+        if action.default not in (None, False, [], "==SUPPRESS==") and action.option_strings:
+            flat = re.sub(r"-\s+", "-", " ".join(text.split()))  # argparse wraps at hyphens
+            assert f"default: {action.default}" in flat, action.dest

@@ -26,6 +26,7 @@ from qmpcontract.cli import (
     rules,
 )
 from qmpcontract.cli.common import report_written, write_output
+from qmpcontract.cli.help import add_examples
 from qmpcontract.cli.semver import semver_problems
 from qmpcontract.contract.loader import lint_paths
 from qmpcontract.errors import InputError, UsageError
@@ -89,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a contract set directory, a contract directory or a contract file "
         "(default: the shipped contracts)",
     )
-    lint.add_argument("--output", choices=("text", "json"), default="text")
+    lint.add_argument("--output", choices=("text", "json"), default="text", help="report format")
     lint.add_argument("--output-file", type=Path, metavar="FILE")
     lint.set_defaults(func=_cmd_lint)
 
@@ -98,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the machine-check kinds a contract rule can name",
         description="List the check kinds of the registry, with their parameters.",
     )
-    kinds.add_argument("--output", choices=("text", "json"), default="text")
+    kinds.add_argument("--output", choices=("text", "json"), default="text", help="list format")
     kinds.set_defaults(func=_cmd_kinds)
 
     check.add_parser(sub)
@@ -111,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     release_data.add_parser(sub)
     record.add_parser(sub)
     fuzz.add_parser(sub)
+    add_examples(parser)
     return parser
 
 

@@ -15,9 +15,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from qmpcontract.check import CheckOptions, CheckResult, check_items
-from qmpcontract.check.baseline import apply_baseline, load_baseline
+from qmpcontract.check.baseline import apply_baseline
 from qmpcontract.check.engine import ExtraContracts, rule_selected
 from qmpcontract.check.registry import rule_catalogue
+from qmpcontract.cli import check_baseline
 from qmpcontract.cli.common import contracts_for, report_written, write_output
 from qmpcontract.cli.progress import byte_progress
 from qmpcontract.errors import InputReadError, UsageError
@@ -55,25 +56,31 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("--contracts", type=Path, metavar="DIR", help="contract set to use")
     parser.add_argument("--format", choices=sorted(FORMATS), help="override format detection")
-    parser.add_argument("--output", choices=sorted(RENDERERS), default="text")
+    parser.add_argument("--output", choices=sorted(RENDERERS), default="text", help="report format")
     parser.add_argument("--output-file", type=Path, metavar="FILE")
-    parser.add_argument("--fail-on", choices=list(LEVELS), default="must")
+    parser.add_argument(
+        "--fail-on",
+        choices=list(LEVELS),
+        default="must",
+        help="exit 1 when a finding is at or above this level",
+    )
     parser.add_argument(
         "--select",
         action="append",
         default=[],
         metavar="RULE",
-        help="only these rule ids (pattern; 'qmp-core/' = a contract's rules)",
+        help="only these rule ids: shell-style patterns ('qmp-core/id-*'), 'CONTRACT/' for "
+        "every rule of a contract, several with commas or the option repeated; see "
+        "'qmpcontract rules'",
     )
     parser.add_argument(
-        "--ignore", action="append", default=[], metavar="RULE", help="not these rule ids (pattern)"
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="not these rule ids (patterns, as --select)",
     )
-    parser.add_argument(
-        "--baseline",
-        type=Path,
-        metavar="FILE",
-        help="accepted findings, each with a reason and an expiry date",
-    )
+    check_baseline.add_arguments(parser)
     parser.add_argument(
         "--qemu-version",
         metavar="VERSION",
@@ -267,7 +274,7 @@ def run(args: argparse.Namespace) -> int:
     contracts = contracts_for(args.contracts)
     options, schema = _options(args, contracts)
     workers = _jobs(args.jobs)
-    entries = load_baseline(args.baseline) if args.baseline else ()
+    entries = check_baseline.prepare(args)
     directories = {v for v in args.transcripts if v != "-" and Path(v).is_dir()}
     inputs = list(_inputs(args.transcripts))
     total = sum(p.stat().st_size for p in inputs if p is not None)
@@ -321,6 +328,9 @@ def run(args: argparse.Namespace) -> int:
     report_written(summary_line(report), args.output_file)
     if interrupted:
         return 130
+    if args.write_baseline is not None:
+        check_baseline.write(args, report.findings, entries)
+        return 0
     return 1 if report.failed else 0
 
 

@@ -31,9 +31,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("old", type=Path, metavar="OLD")
     parser.add_argument("new", type=Path, metavar="NEW")
-    parser.add_argument("--output", choices=sorted(RENDERERS), default="text")
+    parser.add_argument("--output", choices=sorted(RENDERERS), default="text", help="report format")
     parser.add_argument("--output-file", type=Path, metavar="FILE")
-    parser.add_argument("--fail-on", choices=list(LEVELS), default="must")
+    parser.add_argument(
+        "--fail-on",
+        choices=list(LEVELS),
+        default="must",
+        help="exit 1 when a change is at or above this level",
+    )
     parser.add_argument(
         "--include-unstable",
         action="store_true",

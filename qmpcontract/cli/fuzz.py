@@ -44,7 +44,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         type=Path,
         default=Path("qmpcontract-fuzz.jsonl"),
         metavar="FILE",
-        help="the recording of the session (default: qmpcontract-fuzz.jsonl)",
+        help="the recording of the session",
     )
     parser.add_argument("--contracts", type=Path, metavar="DIR", help="contract set to use")
     schema = parser.add_mutually_exclusive_group()
@@ -60,20 +60,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         type=int,
         default=200,
         metavar="N",
-        help="requests to send at most (default 200)",
+        help="requests to send at most",
     )
     parser.add_argument(
         "--time-limit",
         type=float,
         default=60.0,
         metavar="SECONDS",
-        help="stop after this long (default 60)",
+        help="stop after this long",
     )
     parser.add_argument(
         "--seed",
         type=int,
         default=0,
-        help="the seed: the same seed sends the same requests (default 0)",
+        help="the seed: the same seed sends the same requests",
     )
     parser.add_argument(
         "--allow",
@@ -87,20 +87,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         type=float,
         default=10.0,
         metavar="SECONDS",
-        help="a response later than this is a hang (default 10)",
+        help="a response later than this is a hang",
     )
     parser.add_argument(
         "--non-conforming",
         type=float,
         default=0.3,
         metavar="RATIO",
-        help="share of deliberately broken requests (default 0.3)",
+        help="share of deliberately broken requests",
     )
     parser.add_argument(
         "--fail-on",
         choices=list(LEVELS),
         default="must",
-        help="findings at or above this level are failures (default must)",
+        help="findings at or above this level are failures",
     )
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="print only failures and the summary"

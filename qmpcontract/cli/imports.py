@@ -39,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     intro.add_argument(
         "--qemu-version", metavar="VERSION", help="the QEMU version, when SOURCE does not show it"
     )
-    intro.add_argument("--id", default=CONTRACT_ID, help=f"contract id (default {CONTRACT_ID})")
+    intro.add_argument("--id", default=CONTRACT_ID, help="contract id")
     intro.set_defaults(func=_introspection)
     qapi = sources.add_parser(
         "qapi",
@@ -54,7 +54,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="VERSION",
         help="the release the sources are of, when no VERSION file or vX.Y.Z directory name tells",
     )
-    qapi.add_argument("--id", default="qemu-qapi", help="contract id (default qemu-qapi)")
+    qapi.add_argument("--id", default="qemu-qapi", help="contract id")
     qapi.add_argument(
         "--include-root",
         type=Path,

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from qmpcontract.check.registry import BUILTIN_RULES
-from qmpcontract.cli.common import HelpFormatter, contracts_for, examples
+from qmpcontract.cli.common import contracts_for
 from qmpcontract.diff.catalogue import CHANGES
 from qmpcontract.model.contract import Contract
 from qmpcontract.model.contract_set import ContractSet
@@ -35,14 +35,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "qemu-introspection/*, qemu-qapi/* from 'import qapi', qemu-release/* from the "
         "release data; qemu-error-classes/*), and the change kinds of 'diff' and 'review' "
         "(diff/*).",
-        formatter_class=HelpFormatter,
-        epilog=examples(
-            "qmpcontract rules",
-            "qmpcontract rules --output json | jq -r '.[] | select(.level == \"MUST\") | .id'",
-        ),
     )
     parser.add_argument("--contracts", type=Path, metavar="DIR", help="contract set to use")
-    parser.add_argument("--output", choices=("text", "json"), default="text", help="format")
+    parser.add_argument("--output", choices=("text", "json"), default="text", help="list format")
     parser.set_defaults(func=run)
 
 
