@@ -113,7 +113,9 @@ def _recording_with(tmp_path: Path, mark: str | None, answer: dict[str, object])
     return path
 
 
-REFUSAL = {"error": {"class": "GenericError", "desc": "Parameter 'qmpcontract-fuzz' is unexpected"}}
+REFUSAL: dict[str, object] = {
+    "error": {"class": "GenericError", "desc": "Parameter 'qmpcontract-fuzz' is unexpected"}
+}
 
 
 def test_a_marked_request_that_qemu_refuses_is_an_expected_refusal(
