@@ -164,9 +164,17 @@ class _Session:
 class RecordingProxy:
     """Accepts QMP clients on one endpoint and relays each to QEMU, recording both ways."""
 
-    def __init__(self, writer: RecordingWriter, upstream: Endpoint) -> None:
+    def __init__(
+        self,
+        writer: RecordingWriter,
+        upstream: Endpoint,
+        spare: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None,
+    ) -> None:
         self.writer = writer
         self.upstream = upstream
+        # A connection to QEMU opened before any client came (to fail early when there is
+        # none): the first session uses it.  QEMU's greeting waits in it, unread.
+        self._spare = spare
         self.sessions = 0
         self.messages = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -192,6 +200,12 @@ class RecordingProxy:
             if not self._tasks:
                 self._idle.set()
 
+    def drop_spare(self) -> None:
+        """Close the connection opened in advance, if no session used it."""
+        if self._spare is not None:
+            self._spare[1].close()
+            self._spare = None
+
     async def wait_idle(self) -> None:
         """Wait until no session is open."""
         await self._idle.wait()
@@ -208,7 +222,10 @@ class RecordingProxy:
         peer = writer.get_extra_info("peername")
         try:
             self.writer.open(state.number, str(peer) if peer else None)
-            up_reader, up_writer = await self.upstream.connect()
+            if self._spare is not None:
+                (up_reader, up_writer), self._spare = self._spare, None
+            else:
+                up_reader, up_writer = await self.upstream.connect()
         except RecordingFailed:
             self.failed.set()
             writer.close()
