@@ -478,6 +478,15 @@ def _(r: Records) -> None:
     r.append(close)
 
 
+@case("qmpcontract/accepted-invalid--marked-request-answered-with-success")
+def _(r: Records) -> None:
+    # A request the client (a fuzzer) marked as meant to be refused, that QEMU answered.
+    at = find(r, with_id("after-stream"))
+    request = {"execute": "query-block-jobs", "arguments": {"qmpcontract-fuzz": 1}}
+    r[at]["raw"] = json.dumps({**request, "id": "after-stream"})
+    r[at]["expect_error"] = "unknown member"
+
+
 def main() -> None:
     """Write every case (and remove cases that no longer exist)."""
     if OUT.exists():

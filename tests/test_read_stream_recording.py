@@ -102,6 +102,7 @@ def test_recording_reader_is_lossless() -> None:
     assert messages[2].truncated
     assert messages[3].error == "unknown record type 'surprise'"
     assert messages[4].error == "line cut off (the recording ends inside it)"
+    assert messages[4].truncated and not messages[3].truncated
     kinds = [i.kind for i in items if isinstance(i, SessionBoundary)]
     assert kinds == [BoundaryKind.OPEN, BoundaryKind.TRUNCATED]
 

@@ -449,3 +449,33 @@ def test_an_error_input_is_recorded_before_the_answer_to_it(tmp_path: Path) -> N
     with output.open("rb") as source:
         (session,) = build_sessions(read_recording(source, "rec.jsonl"))
     assert session.unsolicited == [] and session.exchanges[0].response is not None
+
+
+def test_an_unreachable_monitor_fails_early(tmp_path: Path) -> None:
+    # Before: the recorder listened, the client got EOF, and it exited 0 with
+    # "0 message(s) in 1 session(s)"; "cannot connect" was only in the recording.
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qmpcontract",
+            "record",
+            "-o",
+            str(tmp_path / "x.jsonl"),
+            "--listen",
+            str(tmp_path / "S"),
+            "--connect",
+            str(tmp_path / "nonexistent.sock"),
+            "--once",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"qmpcontract: error: QEMU's monitor: cannot connect to unix:{tmp_path}/nonexistent.sock:"
+        " No such file or directory; nothing was recorded\n"
+    )
+    assert not (tmp_path / "x.jsonl").exists() and not (tmp_path / "S").exists()

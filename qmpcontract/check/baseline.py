@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
+import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,3 +126,60 @@ def apply_baseline(
         else:
             kept.append(finding)
     return kept, accepted, notes
+
+
+_SPECIAL = re.compile(r"([*?\[])")
+
+
+def _literal(text: str) -> str:
+    """A shell-style pattern matching exactly *text* (``*``, ``?``, ``[`` escaped)."""
+    return _SPECIAL.sub(r"[\1]", text)
+
+
+def baseline_entries(
+    findings: Iterable[Finding], reason: str, expires: datetime.date | None
+) -> list[dict[str, str]]:
+    """Baseline entries accepting exactly *findings*: one per rule, file and message.
+
+    >>> from qmpcontract.location import Location
+    >>> from qmpcontract.model.contract import Level
+    >>> f = Finding("qmp-core/id-echo", Level.MUST, "id not echoed", Location("a[1].log", 3))
+    >>> baseline_entries([f, f], "known", None)
+    [{'rule_id': 'qmp-core/id-echo', 'file': 'a[[]1].log', 'message': 'id not echoed', \
+'reason': 'known'}]
+    """
+    entries: dict[tuple[str, str, str], dict[str, str]] = {}
+    for finding in findings:
+        key = (finding.rule_id, finding.location.file, finding.message)
+        entry = {
+            "rule_id": _literal(finding.rule_id),
+            "file": _literal(finding.location.file),
+            "message": finding.message,
+            "reason": reason,
+        }
+        if expires is not None:
+            entry["expires"] = expires.isoformat()
+        entries.setdefault(key, entry)
+    return list(entries.values())
+
+
+def entry_json(entry: BaselineEntry) -> dict[str, str]:
+    """An entry read from a baseline, as the file writes it."""
+    document = {"rule_id": entry.rule_id}
+    if entry.file is not None:
+        document["file"] = entry.file
+    if entry.message is not None:
+        document["message"] = entry.message
+    document["reason"] = entry.reason
+    if entry.expires is not None:
+        document["expires"] = entry.expires.isoformat()
+    return document
+
+
+def write_baseline(path: Path, entries: Iterable[Mapping[str, str]]) -> None:
+    """Write a baseline file holding *entries* (what :func:`load_baseline` reads).
+
+    :raise OSError: if the file cannot be written.
+    """
+    text = json.dumps({"accepted": list(entries)}, indent=2, ensure_ascii=False) + "\n"
+    path.write_text(text, encoding="utf-8")

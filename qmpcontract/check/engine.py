@@ -20,8 +20,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from qmpcontract.check import intent
 from qmpcontract.check.context import RuleContext
 from qmpcontract.check.registry import (
+    ACCEPTED_INVALID,
     BUILTIN_RULES,
     INVALID_MESSAGE,
     RULE_CRASHED,
@@ -80,6 +82,7 @@ class Summary:
     truncated_sessions: int
     exchanges: int
     unanswered: int
+    expected_refusals: int = 0  # requests marked as meant to be refused, that QEMU refused
 
 
 @dataclass(frozen=True)
@@ -257,14 +260,21 @@ def check_items(
             ran.add(rule.id)
     findings: list[Finding] = []
     counts = _Counts()
+    marks = info.format == "recording"  # only recordings mark requests meant to be refused
     for session in itertools.chain(done, builder.run(stream)):
         counts.add(session)
+        first = len(findings)
         findings.extend(_builtin_findings(session, options))
         names = session.names
         whole = session.whole  # a part of a connection runs every rule: rules carry state
         for ctx, implementation, elements in runs:
             if elements is None or not whole or not elements.isdisjoint(names):
                 findings.extend(_run(ctx, implementation, session, options))
+        if marks and any(map(intent.marked, session.exchanges)):
+            accepted = rule_selected(ACCEPTED_INVALID.id, options)
+            expected = intent.expected_refusals(session, findings[first:], accepted)
+            findings[first:] = expected.findings
+            counts.refused += expected.refused
     unique = {f.dedup_key(): f for f in findings}
     kinds = {ctx.rule.id: ctx.rule.check.kind for ctx, _, _ in runs if ctx.rule.check}
     supplied = {r.id for c in extra for r in c.rules}
@@ -360,6 +370,7 @@ class _Counts:
         self.kinds: Counter[Kind] = Counter()
         self.directions: Counter[Direction | None] = Counter()
         self.sessions = self.truncated = self.exchanges = self.unanswered = 0
+        self.refused = 0
 
     def add(self, session: Session) -> None:
         self.kinds.update(map(_KIND, session.messages))
@@ -381,4 +392,5 @@ class _Counts:
             truncated_sessions=self.truncated,
             exchanges=self.exchanges,
             unanswered=self.unanswered,
+            expected_refusals=self.refused,
         )

@@ -90,12 +90,20 @@ RULE_CRASHED = BuiltinRule(
     Level.MUST,
     "A rule's implementation failed on this transcript; its verdict is unknown.",
 )
+ACCEPTED_INVALID = BuiltinRule(
+    "qmpcontract/accepted-invalid",
+    Level.MUST,
+    "QEMU refuses a request its client marked as meant to be refused (a recording's "
+    "'expect_error', written by 'qmpcontract fuzz' for its non-conforming requests): QEMU "
+    "answers input its schema does not accept with an error.",
+)
 BUILTIN_RULES: tuple[BuiltinRule, ...] = (
     INVALID_MESSAGE,
     UNKNOWN_MESSAGE,
     TRUNCATED,
     UNFINISHED_JOB,
     RULE_CRASHED,
+    ACCEPTED_INVALID,
 )
 
 

@@ -1,7 +1,7 @@
 """The ``qmpcontract`` command line: thin, all work happens in the layers below.
 
 Exit codes (every subcommand): 0 clean, 1 problems or findings at or above the
-failure level, 2 usage errors or unusable input.
+failure level, 2 usage errors or unusable input, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -25,16 +25,17 @@ from qmpcontract.cli import (
     review,
     rules,
 )
-from qmpcontract.cli.common import write_output
+from qmpcontract.cli.common import report_written, write_output
+from qmpcontract.cli.help import add_examples
 from qmpcontract.cli.semver import semver_problems
 from qmpcontract.contract.loader import lint_paths
 from qmpcontract.errors import InputError, UsageError
 from qmpcontract.model.check_kinds import CHECK_KINDS
 from qmpcontract.model.frozen_json import thaw
-from qmpcontract.report.problems import render_json, render_text
+from qmpcontract.report.problems import render_json, render_text, summary_line
 from qmpcontract.resources import shipped_contracts_dir
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
@@ -42,6 +43,7 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     result = lint_paths(paths, semver_problems)
     render = render_json if args.output == "json" else render_text
     write_output(render(result), args.output_file)
+    report_written(summary_line(result), args.output_file)
     return EXIT_FINDINGS if result.problems else EXIT_CLEAN
 
 
@@ -88,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a contract set directory, a contract directory or a contract file "
         "(default: the shipped contracts)",
     )
-    lint.add_argument("--output", choices=("text", "json"), default="text")
+    lint.add_argument("--output", choices=("text", "json"), default="text", help="report format")
     lint.add_argument("--output-file", type=Path, metavar="FILE")
     lint.set_defaults(func=_cmd_lint)
 
@@ -97,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the machine-check kinds a contract rule can name",
         description="List the check kinds of the registry, with their parameters.",
     )
-    kinds.add_argument("--output", choices=("text", "json"), default="text")
+    kinds.add_argument("--output", choices=("text", "json"), default="text", help="list format")
     kinds.set_defaults(func=_cmd_kinds)
 
     check.add_parser(sub)
@@ -110,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     release_data.add_parser(sub)
     record.add_parser(sub)
     fuzz.add_parser(sub)
+    add_examples(parser)
     return parser
 
 
@@ -131,5 +134,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("qmpcontract: interrupted", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_INTERRUPTED
     return code

@@ -7,14 +7,14 @@ import datetime
 from pathlib import Path
 
 from qmpcontract.check.baseline import BaselineEntry, load_baseline
-from qmpcontract.cli.common import parse_version, write_output
+from qmpcontract.cli.common import parse_version, report_written, write_output
 from qmpcontract.diff.compare import Change, Differ
 from qmpcontract.errors import UsageError
 from qmpcontract.importers.sides import QapiLoader, Side, load_side, pair_sides
 from qmpcontract.location import Location
 from qmpcontract.model.contract import Level
 from qmpcontract.model.findings import Finding
-from qmpcontract.report.diff import RENDERERS, DiffPair, DiffReport
+from qmpcontract.report.diff import RENDERERS, DiffPair, DiffReport, summary_line
 
 LEVELS = {"must": Level.MUST, "should": Level.SHOULD, "may": Level.MAY}
 
@@ -31,9 +31,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("old", type=Path, metavar="OLD")
     parser.add_argument("new", type=Path, metavar="NEW")
-    parser.add_argument("--output", choices=sorted(RENDERERS), default="text")
+    parser.add_argument("--output", choices=sorted(RENDERERS), default="text", help="report format")
     parser.add_argument("--output-file", type=Path, metavar="FILE")
-    parser.add_argument("--fail-on", choices=list(LEVELS), default="must")
+    parser.add_argument(
+        "--fail-on",
+        choices=list(LEVELS),
+        default="must",
+        help="exit 1 when a change is at or above this level",
+    )
     parser.add_argument(
         "--include-unstable",
         action="store_true",
@@ -113,4 +118,5 @@ def run(args: argparse.Namespace) -> int:
         pairs, baselined, notes = _baseline(pairs, load_baseline(args.baseline))
     report = DiffReport(pairs, LEVELS[args.fail_on], baselined, tuple(notes))
     write_output(RENDERERS[args.output](report), args.output_file)
+    report_written(summary_line(report), args.output_file)
     return 1 if report.failed else 0

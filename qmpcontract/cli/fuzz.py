@@ -31,7 +31,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "commands a contract marks safe, and --allow; never quit, system_*, migration or "
         "anything destructive). Every response and event is checked; QEMU must answer "
         "non-conforming requests with errors, and never crash or hang. The session is "
-        "written as a recording. Exit 0 no failure, 1 failures, 2 usage errors.",
+        "written as a recording, each non-conforming request marked in it as meant to be "
+        "refused. Exit 0 no failure, 1 failures, 2 usage errors, 130 interrupted (Ctrl-C: "
+        "what was sent so far is judged and summed up).",
     )
     parser.add_argument(
         "--connect", metavar="ENDPOINT", help="a QMP monitor: PATH, unix:PATH, tcp:HOST:PORT"
@@ -42,7 +44,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         type=Path,
         default=Path("qmpcontract-fuzz.jsonl"),
         metavar="FILE",
-        help="the recording of the session (default: qmpcontract-fuzz.jsonl)",
+        help="the recording of the session",
     )
     parser.add_argument("--contracts", type=Path, metavar="DIR", help="contract set to use")
     schema = parser.add_mutually_exclusive_group()
@@ -58,20 +60,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         type=int,
         default=200,
         metavar="N",
-        help="requests to send at most (default 200)",
+        help="requests to send at most",
     )
     parser.add_argument(
         "--time-limit",
         type=float,
         default=60.0,
         metavar="SECONDS",
-        help="stop after this long (default 60)",
+        help="stop after this long",
     )
     parser.add_argument(
         "--seed",
         type=int,
         default=0,
-        help="the seed: the same seed sends the same requests (default 0)",
+        help="the seed: the same seed sends the same requests",
     )
     parser.add_argument(
         "--allow",
@@ -85,20 +87,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         type=float,
         default=10.0,
         metavar="SECONDS",
-        help="a response later than this is a hang (default 10)",
+        help="a response later than this is a hang",
     )
     parser.add_argument(
         "--non-conforming",
         type=float,
         default=0.3,
         metavar="RATIO",
-        help="share of deliberately broken requests (default 0.3)",
+        help="share of deliberately broken requests",
     )
     parser.add_argument(
         "--fail-on",
         choices=list(LEVELS),
         default="must",
-        help="findings at or above this level are failures (default must)",
+        help="findings at or above this level are failures",
     )
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="print only failures and the summary"
@@ -116,6 +118,14 @@ def _config(args: argparse.Namespace) -> FuzzConfig:
         raise UsageError("--max-examples, --time-limit and --timeout must be positive")
     if not 0 <= args.non_conforming <= 1:
         raise UsageError("--non-conforming is a ratio between 0 and 1")
+    from qmpcontract.fuzz.targets import forbidden
+
+    for name in args.allow:
+        if forbidden(name):
+            raise UsageError(
+                f"--allow {name}: the fuzzer never sends {name!r}, which could change, stop "
+                "or damage the VM (quit, system_*, migration, *-del, stop, cont, ...)"
+            )
     from qmpcontract.fuzz.run import FuzzConfig
 
     extra = [contracts_from_file(args.schema, None)] if args.schema else []
@@ -139,8 +149,9 @@ def summary(result: FuzzResult, config: FuzzConfig) -> str:
     """The last line: requests sent, failures, where the recording is."""
     sent = len(result.sent)
     broken = sent - result.conforming
+    when = "interrupted after " if result.interrupted else ""
     return (
-        f"qmpcontract fuzz: {sent} requests sent ({result.conforming} conforming, {broken} "
+        f"qmpcontract fuzz: {when}{sent} requests sent ({result.conforming} conforming, {broken} "
         f"non-conforming) to {len(result.commands)} commands of QEMU {result.version} in "
         f"{result.seconds:.1f} s, seed {config.seed}; {len(result.failures)} failure(s); "
         f"recording: {config.output}"
@@ -169,4 +180,6 @@ def run(args: argparse.Namespace) -> int:
     if result.qemu_end:
         print(f"QEMU {result.qemu_end}")
     print(summary(result, config))
+    if result.interrupted:
+        return 130
     return 1 if result.failures else 0

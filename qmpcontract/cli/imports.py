@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from qmpcontract.cli.common import parse_version, write_output
@@ -11,6 +12,11 @@ from qmpcontract.errors import UsageError
 from qmpcontract.importers.self_described import CONTRACT_ID
 from qmpcontract.importers.sources import load_introspection
 from qmpcontract.importers.to_contract import snapshot_contract
+
+_OUTPUT = (
+    "where to write the contract (default: standard output); a directory (an existing one, "
+    "or DIR/) gets it as DIR/<contract>/<version>.json, where a contract set keeps it"
+)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,11 +35,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "or any transcript the checker reads that holds one.",
     )
     intro.add_argument("source", type=Path, metavar="SOURCE")
-    intro.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
+    intro.add_argument("-o", "--output", metavar="FILE|DIR/", help=_OUTPUT)
     intro.add_argument(
         "--qemu-version", metavar="VERSION", help="the QEMU version, when SOURCE does not show it"
     )
-    intro.add_argument("--id", default=CONTRACT_ID, help=f"contract id (default {CONTRACT_ID})")
+    intro.add_argument("--id", default=CONTRACT_ID, help="contract id")
     intro.set_defaults(func=_introspection)
     qapi = sources.add_parser(
         "qapi",
@@ -42,13 +48,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "reported as QEMU reports them (file:line:col: message).",
     )
     qapi.add_argument("root", type=Path, metavar="ROOT")
-    qapi.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
+    qapi.add_argument("-o", "--output", metavar="FILE|DIR/", help=_OUTPUT)
     qapi.add_argument(
         "--qemu-version",
         metavar="VERSION",
         help="the release the sources are of, when no VERSION file or vX.Y.Z directory name tells",
     )
-    qapi.add_argument("--id", default="qemu-qapi", help="contract id (default qemu-qapi)")
+    qapi.add_argument("--id", default="qemu-qapi", help="contract id")
     qapi.add_argument(
         "--include-root",
         type=Path,
@@ -59,8 +65,35 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     qapi.set_defaults(func=_qapi)
 
 
-def _write(document: dict[str, object], output: Path | None) -> None:
-    write_output(json.dumps(document, indent=1) + "\n", output)
+def _write(document: dict[str, object], given: str | None) -> None:
+    """Write *document*: to stdout, to a file, or as a contract of the set in a directory.
+
+    A directory (one that exists, or *given* ending in '/') gets the contract
+    where a contract set keeps it, ``DIR/<contract>/<version>.json``, so that
+    ``qmpcontract lint DIR`` finds it where it belongs.
+    """
+    text = json.dumps(document, indent=1) + "\n"
+    if given is None:
+        write_output(text, None)
+        return
+    output = Path(given)
+    place = Path(str(document["contract"])) / f"{document['version']}.json"
+    if output.is_dir() or given.endswith("/"):
+        output = output / place
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
+        write_output(text, output)
+        print(f"qmpcontract import: wrote {output}", file=sys.stderr)
+        return
+    write_output(text, output)
+    if output.name != place.name or output.resolve().parent.name != place.parent.name:
+        print(
+            f"qmpcontract import: note: a contract set keeps this contract as {place}; "
+            f"'qmpcontract lint' reports {output} for its name (give -o DIR/ to write it there)",
+            file=sys.stderr,
+        )
 
 
 def _qapi(args: argparse.Namespace) -> int:

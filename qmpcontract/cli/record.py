@@ -27,9 +27,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "Exit 0 when done (and QEMU exited 0), 1 when QEMU failed or was killed, "
         "2 on usage errors or when the recording cannot be written (a full disk: the "
         "recorder then stops relaying, and ends a QEMU it started).",
-        epilog="examples: qmpcontract record -o run.jsonl --listen /tmp/qmp.sock "
-        "--connect /run/qemu/qmp.sock   |   qmpcontract record -o run.jsonl "
-        "--listen /tmp/qmp.sock -- qemu-system-x86_64 -machine q35 -display none",
     )
     parser.add_argument(
         "-o", "--output", type=Path, required=True, metavar="FILE", help="the recording to write"

@@ -35,7 +35,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--repo", type=Path, metavar="DIR", help="a git checkout")
     where.add_argument("--tree", type=Path, metavar="DIR", help="the tree the patch applies to")
-    parser.add_argument("--format", choices=("markdown", "email"), default="markdown")
+    parser.add_argument(
+        "--format",
+        choices=("markdown", "email"),
+        default="markdown",
+        help="markdown, or plain text wrapped at 72 columns for a mailing-list reply",
+    )
     parser.add_argument(
         "--contracts",
         type=Path,
@@ -46,7 +51,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--fail-on",
         choices=("must", "should", "may", "never"),
         default="never",
-        help="exit 1 when a change is at or above this level (default: never)",
+        help="exit 1 when a change is at or above this level",
     )
     parser.set_defaults(func=run)
 

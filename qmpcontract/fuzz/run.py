@@ -17,6 +17,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from qmpcontract.check.engine import select_contracts
+from qmpcontract.errors import UsageError
 from qmpcontract.fuzz.requests import Planned, RequestPlanner
 from qmpcontract.fuzz.session import LaunchedQemu, LiveSession
 from qmpcontract.fuzz.targets import targets
@@ -58,6 +59,7 @@ class FuzzResult:
     failures: list[Failure] = field(default_factory=list)
     seconds: float = 0.0
     qemu_end: str | None = None  # how a launched QEMU ended, if it died during the run
+    interrupted: bool = False  # stopped by Ctrl-C (SIGINT): what was sent is judged all the same
 
     @property
     def conforming(self) -> int:
@@ -95,11 +97,22 @@ def fuzz(
             setup += 1
         applied = [*select_contracts(contracts, version, {}), *extra]
         messages = MessageStrategies(applied, version, referenced=contracts)
-        commands = targets(messages.usable_commands(), applied, config.allow)
+        usable = list(messages.usable_commands())
+        for name in config.allow:
+            if name not in usable:
+                where = "QEMU's schema or the contracts" if extra else "the contracts"
+                raise UsageError(
+                    f"--allow {name}: {where} define no command {name!r} a client may send "
+                    f"to QEMU {version}"
+                )
+        commands = targets(usable, applied, config.allow)
         result = FuzzResult(version, commands)
         if commands:
             planner = RequestPlanner(messages, commands, judge=extra[0] if extra else None)
-            _drive(config, session, planner, result, start, qemu, progress)
+            try:
+                _drive(config, session, planner, result, start, qemu, progress)
+            except KeyboardInterrupt:
+                result.interrupted = True
     finally:
         session.close()
         status_text = qemu.died() if qemu is not None else None
@@ -136,7 +149,7 @@ def _drive(
         nonlocal stopped, counter
         if stopped or time.monotonic() - start > config.time_limit:
             return
-        outcome = session.send(planned.request, config.timeout)
+        outcome = session.send(planned.request, config.timeout, planned.defect)
         detail = outcome.detail
         if qemu is not None and (ended := qemu.died()) is not None:
             detail = f"QEMU {ended}"

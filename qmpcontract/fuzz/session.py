@@ -87,9 +87,16 @@ class LiveSession:
             raise UsageError(f"{self.target}: the greeting has no QEMU version") from exc
         return self.version
 
-    def send(self, request: dict[str, Any], timeout: float) -> Outcome:
-        """Send *request* (the client adds an id); wait at most *timeout* seconds."""
+    def send(
+        self, request: dict[str, Any], timeout: float, expect_error: str | None = None
+    ) -> Outcome:
+        """Send *request* (the client adds an id); wait at most *timeout* seconds.
+
+        *expect_error*, for a request meant to be refused, says what is wrong with
+        it; the recording marks the request with it.
+        """
         start = time.monotonic()
+        self._proxy.expect_error = expect_error
 
         async def execute() -> object:
             return await self.client.execute_msg(Message(request))

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from qmpcontract.errors import InputError
+from qmpcontract.errors import InputError, InputReadError
 from qmpcontract.importers import qapi_entities as ent
 from qmpcontract.location import Location
 from qmpcontract.model import qemu_api as api
@@ -76,15 +76,22 @@ def load_qapi_snapshot(
     diff`` uses for a side given as QAPI sources.
 
     :raise QapiError: if the schema is not valid (see ``load_qapi``).
+    :raise InputReadError: if *root* is not a file.
     :raise InputError: if the version is not given and cannot be found.
     """
     from qmpcontract.importers.qapi_schema import load_qapi  # here: it imports this module
 
+    if not Path(root).is_file():
+        what = "no such file or directory"
+        if Path(root).is_dir():
+            what = "a directory, not a QAPI root file"
+        raise InputReadError(what, Location(str(root)))
     found = version or _tree_version(Path(root))
     if found is None:
         raise InputError(
             "the QEMU version of these QAPI sources is unknown "
-            "(no VERSION file, no directory named after a release): give it",
+            "(no VERSION file, no directory named after a release): give it with --qemu-version "
+            "(with diff: --old-version, --new-version)",
             Location(str(root)),
         )
     snapshot = load_qapi(root, version=found, include_root=include_root, doc_rules=doc_rules)

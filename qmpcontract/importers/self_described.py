@@ -61,10 +61,12 @@ def snapshot_to_contract(
     return build_contract(document, snapshot.source or origin)
 
 
-def snapshot_rules() -> Contract:
-    """An empty snapshot contract: the rules every snapshot contract states."""
+def snapshot_rules(contract_id: str = CONTRACT_ID) -> Contract:
+    """An empty snapshot contract: the rules every snapshot contract (of that id) states."""
     empty = ApiSnapshot({}, {}, {}, QemuVersion(0, 0), "")
-    return snapshot_to_contract(empty, QemuVersion(0, 0), "query-qmp-schema", all_commands=True)
+    return snapshot_to_contract(
+        empty, QemuVersion(0, 0), "query-qmp-schema", contract_id, all_commands=True
+    )
 
 
 def embedded_contracts(sessions: Sequence[Session], version: QemuVersion | None) -> Supplement:

@@ -34,6 +34,9 @@ class Format:
     has_greeting: bool = True
     has_events: bool = True
     pair_by_position: bool = False
+    # Why a file forced to this format (--format) that does not start like it is
+    # refused; empty where the reader refuses such a file itself.
+    refusal: str = ""
 
 
 FORMATS: dict[str, Format] = {
@@ -44,6 +47,7 @@ FORMATS: dict[str, Format] = {
             "qmpcontract's own recording (JSON Lines)",
             recording.sniff,
             recording.read_recording,
+            refusal="not a qmpcontract recording: its first line is not a header record",
         ),
         Format(
             "socat",
@@ -71,9 +75,34 @@ FORMATS: dict[str, Format] = {
             "raw QMP messages one after the other (compact or pretty)",
             stream.sniff,
             stream.read_stream,
+            refusal="not a raw QMP stream: it does not start with a JSON object",
         ),
     )
 }
+
+
+def forced(fmt: str, head: bytes, name: str) -> Format:
+    """The format *fmt*, given with ``--format``, for a transcript starting with *head*.
+
+    :raise InputError: if the transcript plainly is not in that format (an
+        empty one is: it holds no message).
+    """
+    chosen = FORMATS[fmt]
+    text = head.lstrip()
+    if chosen.refusal and text and not chosen.sniff(head):
+        line = head[: len(head) - len(text)].count(b"\n") + 1
+        raise InputError(
+            f"{chosen.refusal} (is it a {detected(head, name)}?)", Location(name, line, 1)
+        )
+    return chosen
+
+
+def detected(head: bytes, name: str) -> str:
+    """What detection would take *head* for: a format's name, or "file of another kind"."""
+    try:
+        return f"{detect(head, name).name} transcript"
+    except InputError:
+        return "file of another kind"
 
 
 def detect(head: bytes, name: str) -> Format:
@@ -160,7 +189,7 @@ def open_transcript(
         raise InputReadError(f"cannot read file: {exc.strerror or exc}", Location(name)) from exc
     try:
         head = raw.read(HEAD_SIZE)
-        chosen = FORMATS[fmt] if fmt is not None else detect(head, name)
+        chosen = forced(fmt, head, name) if fmt is not None else detect(head, name)
     except OSError as exc:
         if raw is not sys.stdin.buffer:
             raw.close()

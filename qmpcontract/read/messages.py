@@ -48,6 +48,8 @@ class RawMessage:
     value: object = None  # the parsed JSON value, if it parsed
     error: str | None = None  # why it is not a JSON object, if it is not
     truncated: bool = False  # the recording ends inside this message
+    # The client meant QEMU to refuse this request, and why (a fuzzer's broken request)
+    expect_error: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -7,8 +7,9 @@ are written.  A message record holds the exact text of the message (``raw``),
 or its exact bytes in base64 when they are not UTF-8 (``raw_base64``).
 
 The reader is streaming and lossless: a line that is not a valid record is
-reported as a message with an error at that line, and a recording that ends
-without closing its sessions (the recorder crashed) marks them truncated.
+reported as a message with an error at that line (a last line cut short, as a
+message cut short: truncated), and a recording that ends without closing its
+sessions (the recorder crashed) marks them truncated.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ FORMAT = "qmpcontract-recording"
 # A record holds one message as JSON text; escaping can make it longer than the message.
 MAX_RECORD = 2 * MAX_MESSAGE
 _DIRECTIONS = {d.value: d for d in Direction}
+_CUT = "line cut off (the recording ends inside it)"
 _CLOSE_KINDS = {"truncated": BoundaryKind.TRUNCATED, "error": BoundaryKind.TRUNCATED}
 
 
@@ -119,7 +121,7 @@ def _parse(line: bytes) -> tuple[Any, str | None]:
         return record, _record_error(record)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         if not line.endswith(b"\n"):
-            return None, "line cut off (the recording ends inside it)"
+            return None, _CUT
         return None, f"not a JSON record: {exc}"
 
 
@@ -166,6 +168,7 @@ def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
             except msgspec.DecodeError:  # any other record, or not one: the general way
                 plain = None
         if isinstance(plain, _Plain):
+            expect = None
             last_t = plain.t
             session, direction, text, complete = plain.session, plain.dir, plain.raw, plain.complete
             value, problem = decode(text)
@@ -177,9 +180,9 @@ def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
                 # Not a usable record: still a message of the input, reported where it is.
                 text = line.decode("utf-8", "surrogateescape").rstrip("\r\n")
                 where = Location(name, number, 1, start, message_index=index)
-                yield RawMessage(
-                    index, max(open_sessions, default=0), None, text, where, last_t, None, error
-                )
+                session = max(open_sessions, default=0)
+                cut = error == _CUT  # the recorder stopped inside it: truncated, not invalid
+                yield RawMessage(index, session, None, text, where, last_t, None, error, cut)
                 index += 1
                 continue
             kind = record["type"]
@@ -201,13 +204,14 @@ def read_recording(source: BinaryIO, name: str) -> Iterator[TranscriptItem]:
                 continue
             session, direction = record["session"], record["dir"]
             complete = record.get("complete") is not False
+            expect = record.get("expect_error") if direction == "client" else None
             text, value, problem = _message_text(record)
         if not complete:
             value, problem = None, "message cut off (the connection ended inside it)"
         where = Location(name, number, 1, start, message_index=index)
         yield RawMessage(
             index, session, _DIRECTIONS[direction], text, where, last_t, value, problem,
-            not complete,
+            not complete, expect,
         )  # fmt: skip
         index += 1
     end = Location(name, max(number, 1), None, offset)

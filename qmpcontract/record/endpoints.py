@@ -59,6 +59,20 @@ class Endpoint:
             return await asyncio.open_unix_connection(self.path, limit=_LIMIT)
         return await asyncio.open_connection(self.host, self.port, limit=_LIMIT)
 
+    async def connect_or_fail(
+        self, timeout: float = 10.0
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Open a connection to this endpoint, or say clearly why there is none.
+
+        :raise UsageError: if nothing accepts the connection within *timeout* seconds.
+        """
+        try:
+            return await asyncio.wait_for(self.connect(), timeout)
+        except TimeoutError as exc:
+            raise UsageError(f"cannot connect to {self}: no answer in {timeout:g} s") from exc
+        except OSError as exc:
+            raise UsageError(f"cannot connect to {self}: {exc.strerror or exc}") from exc
+
     async def serve(self, handler: Handler) -> asyncio.Server:
         """Listen on this endpoint; a unix socket is created with mode 0600.
 

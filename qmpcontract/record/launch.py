@@ -79,10 +79,22 @@ async def run_proxy(
 ) -> RecordResult:
     """Record every client of *listen*, relayed to *upstream*, into *output*.
 
-    :raise UsageError: if the output cannot be written or *listen* cannot be used.
+    The first connection to *upstream* is opened before anything else (and
+    serves the first client), so an unreachable monitor fails the run at once.
+
+    :raise UsageError: if *upstream* cannot be reached, the output cannot be
+        written or *listen* cannot be used.
     """
-    writer = _writer(output, note)
-    proxy = RecordingProxy(writer, upstream)
+    try:
+        first = await upstream.connect_or_fail()
+    except UsageError as exc:
+        raise UsageError(f"QEMU's monitor: {exc}; nothing was recorded") from exc
+    try:
+        writer = _writer(output, note)
+    except UsageError:
+        first[1].close()
+        raise
+    proxy = RecordingProxy(writer, upstream, first)
     stop = asyncio.Event()
     try:
         server = await listen.serve(proxy.handle)
@@ -95,6 +107,7 @@ async def run_proxy(
             abrupt = stop.is_set() or proxy.failed.is_set()
             await _shut(server, proxy, 0.0 if abrupt else 1.0)
     finally:
+        proxy.drop_spare()
         writer.finish()
         if listen.path is not None:
             with contextlib.suppress(OSError):

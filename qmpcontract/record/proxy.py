@@ -164,9 +164,17 @@ class _Session:
 class RecordingProxy:
     """Accepts QMP clients on one endpoint and relays each to QEMU, recording both ways."""
 
-    def __init__(self, writer: RecordingWriter, upstream: Endpoint) -> None:
+    def __init__(
+        self,
+        writer: RecordingWriter,
+        upstream: Endpoint,
+        spare: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None,
+    ) -> None:
         self.writer = writer
         self.upstream = upstream
+        # A connection to QEMU opened before any client came (to fail early when there is
+        # none): the first session uses it.  QEMU's greeting waits in it, unread.
+        self._spare = spare
         self.sessions = 0
         self.messages = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -175,6 +183,9 @@ class RecordingProxy:
         # Set when the recording cannot be written: nothing more is relayed, since
         # what is relayed must be recorded.
         self.failed = asyncio.Event()
+        # Set by a client that means QEMU to refuse its next request (the fuzzer): what
+        # is wrong with it, recorded on that request's record as ``expect_error``.
+        self.expect_error: str | None = None
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Serve one client connection (an ``asyncio`` stream server callback)."""
@@ -188,6 +199,12 @@ class RecordingProxy:
             self._tasks.discard(task)
             if not self._tasks:
                 self._idle.set()
+
+    def drop_spare(self) -> None:
+        """Close the connection opened in advance, if no session used it."""
+        if self._spare is not None:
+            self._spare[1].close()
+            self._spare = None
 
     async def wait_idle(self) -> None:
         """Wait until no session is open."""
@@ -205,7 +222,10 @@ class RecordingProxy:
         peer = writer.get_extra_info("peername")
         try:
             self.writer.open(state.number, str(peer) if peer else None)
-            up_reader, up_writer = await self.upstream.connect()
+            if self._spare is not None:
+                (up_reader, up_writer), self._spare = self._spare, None
+            else:
+                up_reader, up_writer = await self.upstream.connect()
         except RecordingFailed:
             self.failed.set()
             writer.close()
@@ -275,9 +295,13 @@ class RecordingProxy:
     def _record(self, pieces: list[Piece], direction: str, state: _Session) -> None:
         now = time.time()
         for piece in pieces:
+            expect = None
+            if direction == "client" and piece.complete and self.expect_error is not None:
+                expect, self.expect_error = self.expect_error, None
             self.writer.message(
-                state.number, direction, piece.data, pre=piece.pre, complete=piece.complete, t=now
-            )
+                state.number, direction, piece.data, pre=piece.pre, complete=piece.complete, t=now,
+                expect_error=expect,
+            )  # fmt: skip
             if not piece.complete:
                 state.cut.append(direction)
             state.saw(direction, piece)

@@ -88,10 +88,12 @@ class RecordingWriter:
         pre: bytes = b"",
         complete: bool = True,
         t: float | None = None,
+        expect_error: str | None = None,
     ) -> None:
         """Record one message (its exact bytes) and the bytes before it.
 
-        *t* is when its last byte was received (default: now).
+        *t* is when its last byte was received (default: now); *expect_error*
+        marks a client's request it meant QEMU to refuse, saying what is wrong.
         """
         record: dict[str, Any] = {
             "type": "message",
@@ -104,6 +106,8 @@ class RecordingWriter:
             record.update(_text_fields("pre", pre))
         if not complete:
             record["complete"] = False
+        if expect_error:
+            record["expect_error"] = expect_error
         self._write(record)
 
     def close(

@@ -240,6 +240,7 @@ def known_rules() -> list[Contract]:
     errors = _error_document(QemuVersion(0, 0), frozenset(), {})
     return [
         snapshot_rules(),
+        snapshot_rules("qemu-qapi"),  # --schema with what 'import qapi' wrote
         build_contract(release, "release data"),
         build_contract(errors, "release data"),
     ]

@@ -73,6 +73,15 @@ def _counts(report: DiffReport) -> str:
     return ", ".join(f"{levels.get(level, 0)} {level.value}" for level in Level)
 
 
+def summary_line(report: DiffReport) -> str:
+    """The totals: changes by level, and the failure level."""
+    extra = f", {report.baselined} baselined" if report.baselined else ""
+    return (
+        f"{len(report.changes)} change(s) ({_counts(report)}{extra}); "
+        f"failing on {report.fail_on.value}"
+    )
+
+
 def render_text(report: DiffReport) -> str:
     """One line per change, then the totals."""
     lines = []
@@ -80,11 +89,7 @@ def render_text(report: DiffReport) -> str:
         lines.append(f"{pair.old} -> {pair.new}: {len(pair.changes)} change(s)")
         for change in sorted(pair.changes, key=lambda c: (c.level.rank, c.element, c.path)):
             lines.append(f"  {change.level.value} [{change.rule_id}] {change.message}")
-    extra = f", {report.baselined} baselined" if report.baselined else ""
-    lines.append(
-        f"{len(report.changes)} change(s) ({_counts(report)}{extra}); "
-        f"failing on {report.fail_on.value}"
-    )
+    lines.append(summary_line(report))
     lines.extend(f"note: {n}" for n in report.notes)
     return "\n".join(lines) + "\n"
 

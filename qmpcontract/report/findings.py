@@ -54,6 +54,15 @@ def _where(location: Location) -> str:
     return text
 
 
+def summary_line(report: CheckReport) -> str:
+    """The totals: findings by level, baselined ones, and the failure level."""
+    levels = Counter(f.level for f in report.findings)
+    counts = ", ".join(f"{levels.get(level, 0)} {level.value}" for level in Level)
+    total = _plural(len(report.findings), "finding")
+    extra = f", {report.baselined} baselined" if report.baselined else ""
+    return f"{total} ({counts}{extra}); failing on {report.fail_on.value}"
+
+
 def render_text(report: CheckReport) -> str:
     """Render *report* for a terminal or a CI log."""
     lines: list[str] = []
@@ -70,15 +79,16 @@ def render_text(report: CheckReport) -> str:
         version = f"QEMU {result.qemu_version}" if result.qemu_version else "QEMU version unknown"
         contracts = ", ".join(result.contracts) or "no contract applies"
         notes = "".join(f"; {note}" for note in result.notes)
+        if summary.expected_refusals:
+            notes += (
+                f"; {summary.expected_refusals} expected refusal(s) (requests marked as meant "
+                "to be refused, refused by QEMU: what they break is not reported)"
+            )
         lines.append(
             f"{result.info.name}: {_plural(summary.messages, 'message')} ({kinds or 'none'}) in "
             f"{_plural(summary.sessions, 'session')}; {version}; {contracts}{notes}"
         )
-    levels = Counter(f.level for f in report.findings)
-    counts = ", ".join(f"{levels.get(level, 0)} {level.value}" for level in Level)
-    total = _plural(len(report.findings), "finding")
-    extra = f", {report.baselined} baselined" if report.baselined else ""
-    lines.append(f"{total} ({counts}{extra}); failing on {report.fail_on.value}")
+    lines.append(summary_line(report))
     lines.extend(f"note: {note}" for note in report.notes)
     return "\n".join(lines) + "\n"
 
@@ -110,6 +120,7 @@ def _summary_json(result: CheckResult) -> dict[str, Any]:
         "truncated_sessions": s.truncated_sessions,
         "exchanges": s.exchanges,
         "unanswered": s.unanswered,
+        "expected_refusals": s.expected_refusals,
     }
 
 

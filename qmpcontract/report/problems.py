@@ -30,16 +30,20 @@ def render_text(result: LintResult) -> str:
     for problem in result.problems:
         lines.append(f"{problem.location}: error [{problem.code}] {problem.message}")
         lines.extend(f"    {where}: note: {note}" for where, note in problem.related)
+    lines.append(summary_line(result))
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(result: LintResult) -> str:
+    """The totals: problems, files with problems, files checked."""
     files_with = len({p.location.file for p in result.problems})
     checked = _plural(len(result.files), "contract file")
     if result.problems:
-        lines.append(
+        return (
             f"{_plural(len(result.problems), 'problem')} in {_plural(files_with, 'file')} "
             f"({checked} checked)"
         )
-    else:
-        lines.append(f"{checked} checked, no problems")
-    return "\n".join(lines) + "\n"
+    return f"{checked} checked, no problems"
 
 
 def _location(location: Location) -> dict[str, Any]:

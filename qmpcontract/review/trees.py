@@ -40,8 +40,10 @@ def _git(args: list[str], cwd: Path, what: str) -> str:
         done = subprocess.run(
             ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=120
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise InputError(f"cannot run git: {exc}", Location(str(cwd))) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise InputError(f"{what}: git did not finish in 120 s", Location(str(cwd))) from exc
+    except OSError as exc:
+        raise InputError(f"cannot run git: {exc.strerror or exc}", Location(str(cwd))) from exc
     if done.returncode != 0:
         raise InputError(
             f"{what}: {done.stderr.strip() or done.stdout.strip()}", Location(str(cwd))
@@ -66,15 +68,34 @@ def _export(repo: Path, revision: str, target: Path) -> None:
         path.write_bytes(content.stdout)
 
 
+def split_range(repo: Path, spec: str) -> tuple[str, str]:
+    """The two revisions a range stands for, as ``git diff`` takes it.
+
+    ``A..B`` is A and B; ``A...B`` is the merge base of A and B, and B (the
+    changes on B's side since it forked from A); an end left out is ``HEAD``.
+
+    :raise InputError: if *spec* is not a range, or A and B have no merge base.
+    """
+    if ".." not in spec:
+        raise InputError(f"not a range (expected A..B or A...B): {spec!r}", Location(str(repo)))
+    symmetric = "..." in spec
+    base, head = spec.split("..." if symmetric else "..", 1)
+    base, head = base or "HEAD", head or "HEAD"
+    if symmetric:
+        base = _git(
+            ["merge-base", base, head], repo, f"{spec}: no merge base of {base} and {head}"
+        ).strip()
+    return base, head
+
+
 def from_git_range(repo: Path, spec: str, workdir: Path | None = None) -> ReviewTrees:
-    """The trees at both ends of ``A..B`` in the checkout *repo*.
+    """The trees at both ends of ``A..B`` (or ``A...B``) in the checkout *repo*.
 
     :raise InputError: if *repo* is no git checkout or a revision does not exist.
     """
-    if ".." not in spec:
-        raise InputError(f"not a range (expected A..B): {spec!r}", Location(str(repo)))
-    base, head = spec.split("..", 1)
-    head = head or "HEAD"
+    if not repo.is_dir():
+        raise InputError("no such directory (--repo takes a git checkout)", Location(str(repo)))
+    base, head = split_range(repo, spec)
     root = Path(workdir or tempfile.mkdtemp(prefix="qmpcontract-review-"))
     old, new = root / "old", root / "new"
     _export(repo, base, old)
@@ -82,7 +103,8 @@ def from_git_range(repo: Path, spec: str, workdir: Path | None = None) -> Review
     changed = _git(
         ["diff", "--name-only", base, head, "--", *WATCHED], repo, f"cannot diff {spec}"
     ).split()
-    return ReviewTrees(old, new, tuple(changed), base, head)
+    label = f"merge base {base[:12]}" if "..." in spec else base
+    return ReviewTrees(old, new, tuple(changed), label, head)
 
 
 def from_patch(patch: Path, tree: Path, workdir: Path | None = None) -> ReviewTrees:
