@@ -8,7 +8,7 @@ import pytest
 
 from qmpcontract.errors import InputError, InputReadError
 from qmpcontract.location import Location
-from qmpcontract.read.qapi import Dialect, Pragma, detect_dialect, parse_qapi
+from qmpcontract.read.qapi import Dialect, Pragma, detect_dialect, detect_tree_dialect, parse_qapi
 from qmpcontract.read.qapi_source import QapiError, QapiReadError, QapiSyntaxError, SourceInfo
 
 
@@ -295,3 +295,47 @@ def test_error_rendering() -> None:
     )
     assert error.location == Location("b.json", 7)
     assert str(QapiSyntaxError("worse", outer, 5)) == "a.json:3:5: worse"
+
+
+# Old trees, as QEMU's generator of their time read them (issue: a reviewer's tool must
+# never refuse a tree QEMU accepted at that commit).
+
+
+def test_the_dialect_is_read_from_every_file_of_the_tree(tmp_path: Path) -> None:
+    # 2020: the pragma moved to qapi/pragma.json, still with its pre-6.0 name
+    root = _write(
+        tmp_path,
+        {
+            "qapi-schema.json": "{ 'include': 'pragma.json' }\n{ 'command': 'x' }\n",
+            "pragma.json": "{ 'pragma': { 'returns-whitelist': [ 'x' ] } }\n",
+        },
+    )
+    assert parse_qapi(root).dialect is Dialect.QEMU_2
+    assert detect_tree_dialect(str(root)) is Dialect.QEMU_2
+
+
+def test_qemus_own_tree_without_any_pragma_is_before_2_9(tmp_path: Path) -> None:
+    files = {"qapi-schema.json": "##\n# free text: before 2.9 no rule\n##\n{ 'command': 'x' }\n"}
+    source = parse_qapi(_write(tmp_path, files))
+    assert (source.dialect, source.doc_rules, source.docs) == (Dialect.QEMU_1, False, ())
+    # any other root file name is a schema of today (QEMU's own test schemas have no pragma)
+    other = _write(tmp_path / "other", {"s.json": "{ 'command': 'x' }\n"})
+    assert parse_qapi(other).dialect is Dialect.CURRENT
+
+
+def test_qemus_first_parser_skipped_commas(tmp_path: Path) -> None:
+    text = "{ 'type': 'A'\n  'data': { 'a': 'int', 'b': [ 'str' 'int', ], } }\n"
+    source = parse_qapi(_write(tmp_path, {"qapi-schema.json": text}))
+    assert source.expressions[0].value == {"type": "A", "data": {"a": "int", "b": ["str", "int"]}}
+    assert "expected ',' or '}'" in _error(
+        tmp_path / "now", {"s.json": text.replace("type", "struct")}
+    )
+
+
+def test_documentation_rules_can_be_left_out(tmp_path: Path) -> None:
+    long = "# " + "x " * 40 + "\n"
+    pragma = "{ 'pragma': { 'doc-required': true } }\n"
+    text = f"##\n# @x:\n#\n{long}##\n{{ 'command': 'x' }}\n{pragma}"
+    root = _write(tmp_path, {"s.json": text})
+    assert "longer than 70" in _error(tmp_path, {"s.json": text})
+    assert parse_qapi(root, doc_rules=False).doc_rules is False

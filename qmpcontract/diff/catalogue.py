@@ -31,6 +31,18 @@ _KINDS = (
     ChangeKind("diff/event-removed", _M, "An event was removed without deprecation."),
     ChangeKind("diff/event-added", _Y, "An event was added."),
     ChangeKind(
+        "diff/command-renamed",
+        _M,
+        "A command was renamed (removed, and added under a new name): clients of the old "
+        "name break.",
+    ),
+    ChangeKind("diff/event-renamed", _M, "An event was renamed: clients of the old name break."),
+    ChangeKind(
+        "diff/member-renamed",
+        _M,
+        "An argument or member was renamed (one removed, one of the same type added).",
+    ),
+    ChangeKind(
         "diff/removed-after-deprecation",
         _S,
         "A deprecated element was removed (clients had notice, but old ones break).",
@@ -112,6 +124,9 @@ REMOVALS: frozenset[str] = frozenset(
     {
         "diff/command-removed",
         "diff/event-removed",
+        "diff/command-renamed",
+        "diff/event-renamed",
+        "diff/member-renamed",
         "diff/removed-after-deprecation",
         "diff/removed-before-window",
         "diff/argument-removed",

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from qmpcontract.diff.shape_compare import IN, OUT, Change, ShapeComparison, _unstable
 from qmpcontract.diff.shapes import Resolver
 from qmpcontract.location import join_pointer
-from qmpcontract.model.contract import Command, Contract, ElementStatus, Lifecycle
+from qmpcontract.model.contract import Command, Contract, ElementStatus, Event, Lifecycle
 from qmpcontract.model.versions import QemuVersion, releases_between
 
 __all__ = ["IN", "OUT", "Change", "Differ"]
@@ -40,6 +40,21 @@ def _resolver(contracts: Sequence[Contract]) -> Resolver:
         del _RESOLVERS[next(iter(_RESOLVERS))]
     _RESOLVERS[key] = (list(contracts), resolver)
     return resolver
+
+
+def _renamed(gone: set[str], added: set[str]) -> dict[str, str]:
+    """Names removed and added in one change that differ only in ``_`` against ``-``.
+
+    ``block_stream`` -> ``block-stream`` (db58f9c060, 2012): one element renamed,
+    not one removed and another added.
+    """
+    spelled = {name.replace("_", "-").lower(): name for name in added}
+    pairs = {}
+    for name in sorted(gone):
+        twin = spelled.get(name.replace("_", "-").lower())
+        if twin is not None:
+            pairs[name] = twin
+    return pairs
 
 
 class Differ(ShapeComparison):
@@ -116,7 +131,23 @@ class Differ(ShapeComparison):
     def _elements(self, old: Contract, new: Contract, what: str) -> Iterator[Change]:
         olds = {e.name: e for e in (old.commands if what == "command" else old.events)}
         news = {e.name: e for e in (new.commands if what == "command" else new.events)}
-        for name in sorted(olds.keys() | news.keys()):
+        renamed = _renamed(olds.keys() - news.keys(), news.keys() - olds.keys())
+        for gone, added in renamed.items():
+            was, now = olds[gone], news[added]
+            unstable = _unstable(gone, was.lifecycle.status.value)
+            yield self._change(
+                f"diff/{what}-renamed",
+                f"{what} {gone}",
+                "",
+                f"{what} '{gone}' was renamed to '{added}'",
+                unstable,
+                old=gone,
+                new=added,
+                pointer=now.pointer,
+            )
+            yield from self._parts(old, new, what, was, now, f"{what} {added}", unstable)
+        paired = {*renamed, *renamed.values()}
+        for name in sorted((olds.keys() | news.keys()) - paired):
             before, after = olds.get(name), news.get(name)
             if after is None:
                 assert before is not None
@@ -168,18 +199,31 @@ class Differ(ShapeComparison):
                     unstable,
                     pointer=after.pointer,
                 )
-            parts = (("arguments", IN), ("returns", OUT)) if what == "command" else (("data", OUT),)
-            for part, direction in parts:
-                old_shape = self.old_resolver.shape(old, join_pointer(before.pointer, part))
-                new_shape = self.new_resolver.shape(new, join_pointer(after.pointer, part))
-                label = "return" if part == "returns" else part
-                yield from self._shapes(
-                    old_shape, new_shape, direction, element, label, unstable, after.pointer
-                )
-            if isinstance(before, Command) and isinstance(after, Command):
-                yield from self._command_errors(
-                    before.errors, after.errors, element, unstable, after.pointer
-                )
+            yield from self._parts(old, new, what, before, after, element, unstable)
+
+    def _parts(
+        self,
+        old: Contract,
+        new: Contract,
+        what: str,
+        before: Command | Event,
+        after: Command | Event,
+        element: str,
+        unstable: bool,
+    ) -> Iterator[Change]:
+        """The changes inside one element: its arguments, return or data, its errors."""
+        parts = (("arguments", IN), ("returns", OUT)) if what == "command" else (("data", OUT),)
+        for part, direction in parts:
+            old_shape = self.old_resolver.shape(old, join_pointer(before.pointer, part))
+            new_shape = self.new_resolver.shape(new, join_pointer(after.pointer, part))
+            label = "return" if part == "returns" else part
+            yield from self._shapes(
+                old_shape, new_shape, direction, element, label, unstable, after.pointer
+            )
+        if isinstance(before, Command) and isinstance(after, Command):
+            yield from self._command_errors(
+                before.errors, after.errors, element, unstable, after.pointer
+            )
 
     def _command_errors(
         self,

@@ -42,6 +42,31 @@ class Change:
     pointer: str = ""  # JSON pointer of the element in the contract that has it
 
 
+def _renamed_members(
+    old: Mapping[str, Field], new: Mapping[str, Field], direction: str
+) -> dict[str, str]:
+    """Members removed and added in one change with the same shape, paired: renamed.
+
+    A pair counts only where it is the only one of its shape on both sides (a
+    removed ``value`` and an added ``speed``, both integers), so that two
+    unrelated changes are never taken for a rename; and only where the removal
+    alone breaks clients (an argument, or a member QEMU always sent).
+    """
+    gone = [
+        n
+        for n in old
+        if n not in new and old[n].status != "deprecated" and (direction == IN or old[n].required)
+    ]
+    added = [n for n in new if n not in old]
+    pairs: dict[str, str] = {}
+    for name in gone:
+        same = [a for a in added if new[a].shape == old[name].shape]
+        twins = [g for g in gone if old[g].shape == old[name].shape]
+        if len(same) == 1 and len(twins) == 1:
+            pairs[name] = same[0]
+    return pairs
+
+
 def _unstable(name: str, status: str) -> bool:
     return status == ElementStatus.UNSTABLE.value or name.startswith("x-")
 
@@ -311,7 +336,21 @@ class ShapeComparison:
         pointer: str,
         depth: int,
     ) -> Iterator[Change]:
-        for name in sorted(old.keys() | new.keys()):
+        renamed = _renamed_members(old, new, direction)
+        for gone, added in renamed.items():
+            flaky = unstable or _unstable(gone, old[gone].status) or _unstable(added, "")
+            yield self._change(
+                "diff/member-renamed",
+                element,
+                f"{path}.{gone}",
+                f"{element}: {path}.{gone} was renamed to '{added}' (same type)",
+                flaky,
+                old=gone,
+                new=added,
+                pointer=pointer,
+            )
+        paired = {*renamed, *renamed.values()}
+        for name in sorted((old.keys() | new.keys()) - paired):
             before, after = old.get(name), new.get(name)
             where = f"{path}.{name}"
             flaky = unstable or any(

@@ -44,7 +44,8 @@ class Lexer:
         self.tok: str | None = None
         self.val: object = None
         self._depth = 0  # of the value being parsed
-        # QEMU's first parser (2011 to 2013) skipped a ',' if there was one: commas optional.
+        # QEMU's first parser (2011 to 2013) skipped a ',' if there was one: commas
+        # optional, a trailing one too.
         self.optional_commas = False
 
     def info(self, line: int | None = None) -> SourceInfo:
@@ -173,6 +174,9 @@ class Lexer:
                     continue
                 raise self.error("expected ',' or '}'")
             self.accept()
+            if self.optional_commas and self.tok == "}":
+                self.accept(after)
+                return members
             if self.tok != "'":
                 raise self.error("expected string")
 
@@ -193,3 +197,6 @@ class Lexer:
                     continue
                 raise self.error("expected ',' or ']'")
             self.accept()
+            if self.optional_commas and self.tok == "]":
+                self.accept(after)
+                return values

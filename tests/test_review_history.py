@@ -1,0 +1,118 @@
+"""``review`` of real QEMU commits, from the QAPI history bundle of the shared corpus.
+
+Each commit is found by its subject (the bundle's ids are its own; its messages
+are QEMU's) and reviewed as ``review --repo CLONE X~1..X``.  A fixed sample of
+the whole history goes through ``bench/sweep_review.py``: none refused.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qmpcontract.cli import main
+
+from .conftest import REPO, SHARED_CORPUS
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clone of the QAPI history bundle."""
+    bundle = SHARED_CORPUS / "qemu-qapi-history.bundle"
+    if not bundle.is_file():
+        pytest.skip(f"{bundle} not available")
+    clone = tmp_path_factory.mktemp("history") / "qapi-history"
+    subprocess.run(["git", "clone", "-q", str(bundle), str(clone)], check=True)
+    return clone
+
+
+def _commit(history: Path, subject: str) -> str:
+    found = subprocess.run(
+        ["git", "-C", str(history), "log", "--format=%H", "--fixed-strings", "--grep", subject],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert len(found) == 1, (subject, found)
+    return found[0]
+
+
+def _review(history: Path, subject: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    sha = _commit(history, subject)
+    code = main(["review", "--repo", str(history), f"{sha}~1..{sha}"])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_2012_renamed_speed_argument_is_a_must_rename(
+    history: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 882ec7ce53, in the root qapi-schema.json of 2012 (QEMU 1.1 development)
+    code, out = _review(
+        history, "block: change block-job-set-speed argument from 'value' to 'speed'", capsys
+    )
+    assert code == 0, out
+    assert "1 wire-visible change(s): 1 MUST, 0 SHOULD, 0 MAY." in out
+    assert (
+        "**MUST** `diff/member-renamed`: command block-job-set-speed: "
+        "arguments.value was renamed to 'speed' (same type)" in out
+    )
+
+
+def test_2012_block_job_commands_renamed(history: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # db58f9c060: the underscore names never reached a release; still, each is a rename
+    code, out = _review(history, "qmp: make block job command naming consistent", capsys)
+    assert code == 0, out
+    for old, new in [
+        ("block_job_cancel", "block-job-cancel"),
+        ("block_job_set_speed", "block-job-set-speed"),
+        ("block_stream", "block-stream"),
+    ]:
+        assert f"`diff/command-renamed`: command '{old}' was renamed to '{new}'" in out
+    assert "command-removed" not in out and "command-added" not in out
+
+
+@pytest.mark.parametrize(
+    ("subject", "why"),
+    [
+        # QEMU 1.0.50: 'gen': 'no', a 'returns' type no generator checked, a trailing comma
+        ("qmp: add block_job_set_speed command", "the 2012 dialect"),
+        # QEMU 1.4.50: a missing comma, which QEMU's first parser skipped over
+        ("New cpu-max field in query-machines QMP command output", "optional commas"),
+        # QEMU 2.3.50: an anonymous union ('discriminator': {}), what 2.4 named alternate
+        ('block/null: Latency simulation by adding new option "latency-ns"', "anonymous union"),
+        # QEMU 5.1 development: the pragma moved to qapi/pragma.json with its old names
+        ("qapi: Restrict LostTickPolicy enum to machine code", "old pragma names"),
+        # QEMU 9.2 development: a documentation line longer than 70 columns
+        ("qapi: add cross-references to job.json", "documentation rules"),
+    ],
+)
+def test_trees_qemus_generator_accepted_are_reviewed(
+    history: Path, subject: str, why: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _review(history, subject, capsys)
+    assert code == 0, (why, out)
+    assert "wire-visible change(s)" in out or "no change" not in out, (why, out)
+
+
+def test_a_sample_of_the_whole_history_is_reviewed(history: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "bench" / "sweep_review.py"),
+            "--repo",
+            str(history),
+            "--sample",
+            "40",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "40 commits reviewed" in done.stdout
+    assert "refused 0, tracebacks 0" in done.stdout
