@@ -116,3 +116,34 @@ def test_a_sample_of_the_whole_history_is_reviewed(history: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "40 commits reviewed" in done.stdout
     assert "refused 0, tracebacks 0" in done.stdout
+
+
+def test_a_real_patch_mail_touching_c_files_reviews(
+    history: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 7686f2c5d7 as 'git format-patch' writes it; every real QAPI patch also changes C
+    # files, which the schema tree does not have: only the schema's hunks are applied
+    sha = _commit(history, "migration: Drop deprecated QMP command query-migrationthreads")
+    subprocess.run(
+        ["git", "-C", str(history), "format-patch", "-1", sha, "-o", str(tmp_path / "mail")],
+        check=True,
+        capture_output=True,
+    )
+    (mail,) = (tmp_path / "mail").glob("*.patch")
+    c_file = (
+        "diff --git a/migration/migration.c b/migration/migration.c\n"
+        "--- a/migration/migration.c\n+++ b/migration/migration.c\n"
+        "@@ -1,3 +1,2 @@\n a\n-b\n c\n"
+    )
+    text = mail.read_text(encoding="utf-8")
+    mail.write_text(text.replace("\ndiff --git", "\n" + c_file + "diff --git", 1), encoding="utf-8")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(history), "archive", f"{sha}~1"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    code = main(["review", "--tree", str(tree), str(mail)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "query-migrationthreads" in out and "was removed" in out

@@ -4,7 +4,8 @@ From a git range ``A..B`` in a checkout: the files under ``qapi/`` (and
 ``contracts/``), the root ``qapi-schema.json`` of QEMU before 2017, and
 ``VERSION`` at A and at B, written into two temporary
 directories with ``git show``.  From a patch or mbox file plus the tree it
-applies to: the tree's files copied twice, the patch applied to the second copy
+applies to: the tree's files copied twice, the patch's hunks of those files (a real
+QAPI patch also changes C files and documentation) applied to the second copy
 with ``git apply`` (which skips mail headers and handles renames and binary
 hunks by refusing them with a message).  Git is run without a shell; every
 failure is a located input error.
@@ -125,10 +126,12 @@ def from_patch(patch: Path, tree: Path, workdir: Path | None = None) -> ReviewTr
             elif source.is_file():
                 shutil.copy2(source, target / name)
     _git(["init", "-q"], new, "cannot prepare the tree")
-    stat = _git(["apply", "--numstat", str(patch.resolve())], new, f"cannot read {patch}")
+    # Only the schema's hunks: a real QAPI patch also touches C files and docs.
+    only = [f"--include={pattern}" for name in WATCHED for pattern in (name, f"{name}/*")]
+    stat = _git(["apply", "--numstat", *only, str(patch.resolve())], new, f"cannot read {patch}")
     changed = [line.split("\t")[-1] for line in stat.splitlines() if "\t" in line]
     _git(
-        ["apply", "--whitespace=nowarn", str(patch.resolve())],
+        ["apply", "--whitespace=nowarn", *only, str(patch.resolve())],
         new,
         f"{patch} does not apply to {tree}",
     )
