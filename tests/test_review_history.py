@@ -147,3 +147,17 @@ def test_a_real_patch_mail_touching_c_files_reviews(
     out = capsys.readouterr().out
     assert code == 0, out
     assert "query-migrationthreads" in out and "was removed" in out
+
+
+def test_a_broken_contract_set_is_a_clean_error(
+    history: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "contracts" / "jobs" / "1.0.0.json"
+    broken.parent.mkdir(parents=True)
+    broken.write_text('{"contract": "jobs", ', encoding="utf-8")
+    sha = _commit(history, "block: change block-job-set-speed argument from 'value' to 'speed'")
+    code = main(["review", "--repo", str(history), "--contracts", str(broken.parents[1]),
+                 f"{sha}~1..{sha}"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "the contracts have problems" in err and "1.0.0.json:1:22: [json-syntax]" in err

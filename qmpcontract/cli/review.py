@@ -9,8 +9,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from qmpcontract.cli.common import contracts_for
 from qmpcontract.cli.diff import compare
-from qmpcontract.contract import load_contracts
 from qmpcontract.diff.compare import Change
 from qmpcontract.errors import UsageError
 from qmpcontract.importers.qapi_snapshot import load_qapi_snapshot
@@ -91,6 +91,7 @@ def _changes(trees: ReviewTrees) -> list[Change]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``qmpcontract review``; return the exit code."""
+    contracts = list(contracts_for(args.contracts).current())  # a broken set stops it first
     workdir = Path(tempfile.mkdtemp(prefix="qmpcontract-review-"))
     try:
         if args.repo is not None:
@@ -103,7 +104,6 @@ def run(args: argparse.Namespace) -> int:
         changes = _changes(trees)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    contracts = list(load_contracts(args.contracts).current())
     items = checklist(changes, contracts)
     title = f"{trees.label_old} -> {trees.label_new}"
     render = render_markdown if args.format == "markdown" else render_email
