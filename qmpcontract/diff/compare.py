@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from qmpcontract.diff.shape_compare import IN, OUT, Change, ShapeComparison, _unstable
+from qmpcontract.diff.shape_compare import Change, ShapeComparison, _unstable
+from qmpcontract.diff.shape_text import IN, OUT
 from qmpcontract.diff.shapes import Resolver
 from qmpcontract.location import join_pointer
 from qmpcontract.model.contract import Command, Contract, ElementStatus, Event, Lifecycle

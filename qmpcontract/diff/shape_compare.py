@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from qmpcontract.diff.catalogue import CHANGES
+from qmpcontract.diff.shape_text import IN, renamed_members, show, width_only
 from qmpcontract.diff.shapes import (
     Alternatives,
     AnyShape,
@@ -24,8 +25,6 @@ from qmpcontract.diff.shapes import (
     Shape,
 )
 from qmpcontract.model.contract import ElementStatus, Level
-
-IN, OUT = "in", "out"
 
 
 @dataclass(frozen=True)
@@ -42,47 +41,8 @@ class Change:
     pointer: str = ""  # JSON pointer of the element in the contract that has it
 
 
-def _renamed_members(
-    old: Mapping[str, Field], new: Mapping[str, Field], direction: str
-) -> dict[str, str]:
-    """Members removed and added in one change with the same shape, paired: renamed.
-
-    A pair counts only where it is the only one of its shape on both sides (a
-    removed ``value`` and an added ``speed``, both integers), so that two
-    unrelated changes are never taken for a rename; and only where the removal
-    alone breaks clients (an argument, or a member QEMU always sent).
-    """
-    gone = [
-        n
-        for n in old
-        if n not in new and old[n].status != "deprecated" and (direction == IN or old[n].required)
-    ]
-    added = [n for n in new if n not in old]
-    pairs: dict[str, str] = {}
-    for name in gone:
-        same = [a for a in added if new[a].shape == old[name].shape]
-        twins = [g for g in gone if old[g].shape == old[name].shape]
-        if len(same) == 1 and len(twins) == 1:
-            pairs[name] = same[0]
-    return pairs
-
-
 def _unstable(name: str, status: str) -> bool:
     return status == ElementStatus.UNSTABLE.value or name.startswith("x-")
-
-
-def _show(shape: Shape) -> str:
-    if isinstance(shape, Scalar):
-        return "|".join(sorted(shape.types))
-    if isinstance(shape, Enum):
-        return "enum"
-    if isinstance(shape, Array):
-        return f"array of {_show(shape.items)}"
-    if isinstance(shape, Obj):
-        return "object"
-    if isinstance(shape, Alternatives):
-        return " or ".join(_show(o) for o in shape.options)
-    return "any"
 
 
 def accepts(big: Shape, small: Shape, depth: int = 0) -> bool:
@@ -156,6 +116,8 @@ class ShapeComparison:
     ) -> Iterator[Change]:
         if old == new or depth > 40 or isinstance(old, Cycle) or isinstance(new, Cycle):
             return
+        if width_only(old, new):
+            return
         if isinstance(old, Obj) and isinstance(new, Obj):
             yield from self._objects(old, new, direction, element, path, unstable, pointer, depth)
         elif isinstance(old, Enum) and isinstance(new, Enum):
@@ -186,10 +148,10 @@ class ShapeComparison:
                 kind,
                 element,
                 path,
-                f"{element}: {path} changed from {_show(old)} to {_show(new)}",
+                f"{element}: {path} changed from {show(old)} to {show(new)}",
                 unstable,
-                old=_show(old),
-                new=_show(new),
+                old=show(old),
+                new=show(new),
                 pointer=pointer,
             )
 
@@ -336,7 +298,7 @@ class ShapeComparison:
         pointer: str,
         depth: int,
     ) -> Iterator[Change]:
-        renamed = _renamed_members(old, new, direction)
+        renamed = renamed_members(old, new, direction)
         for gone, added in renamed.items():
             flaky = unstable or _unstable(gone, old[gone].status) or _unstable(added, "")
             yield self._change(

@@ -30,6 +30,11 @@ class Resolver(Protocol):
         """The type *name*, or an error saying that *what* uses an unknown type."""
         ...
 
+    @property
+    def lenient(self) -> bool:
+        """True for QEMU's schemas before 2.9, whose generator checked little of this."""
+        ...
+
 
 @dataclass(eq=False)
 class Member:
@@ -201,6 +206,9 @@ class Branches:
         if not tag.defined_in.startswith("q_"):
             base = f"base type '{tag.defined_in}'"
         problem = None
+        if not isinstance(tag.type, Enum) and schema.lenient:
+            self._check_legacy_branches(schema)  # QEMU 1.x: a 'str' tag, any branch name
+            return
         if not isinstance(tag.type, Enum):
             problem = "must be of enum type"
         elif tag.optional:
@@ -216,7 +224,7 @@ class Branches:
                 self.branches.append(
                     Member("branch", value.name, self.info, tag.defined_in, value.ifcond, "q_empty")
                 )
-        if not self.branches:
+        if not self.branches and not schema.lenient:
             raise QapiError("union has no branches", info)
         names = [value.name for value in tag.type.values]
         for branch in self.branches:
@@ -231,6 +239,12 @@ class Branches:
                     f"{branch.describe(self.info)} cannot use {branch.type.describe()}", info
                 )
             branch.type.check(schema)
+
+    def _check_legacy_branches(self, schema: Resolver) -> None:
+        for branch in self.branches:
+            branch.check(schema)
+            if isinstance(branch.type, Object):
+                branch.type.check(schema)
 
     def check_clash(self, info: SourceInfo | None, seen: dict[str, Member]) -> None:
         """No branch's members clash with the common members in *seen*."""

@@ -112,8 +112,8 @@ class _Checker:
                 raise QapiError(f"documentation comment is for '{doc.symbol}'", info)
             if self.doc_rules:
                 _check_doc_sections(doc, meta, expr)
-        elif self.pragma.doc_required:
-            raise QapiError("documentation comment required", info)
+        elif self.pragma.doc_required and self.dialect is not Dialect.QEMU_1:
+            raise QapiError("documentation comment required", info)  # (1.x: docs not read)
         required, optional = _KEYS[meta]
         simple_union = meta == "union" and "base" not in expr and "discriminator" not in expr
         if simple_union and self.old_forms:
@@ -147,7 +147,8 @@ class _Checker:
     def _definition_name(self, name: str, meta: str) -> None:
         info = self.info
         if meta == "event":
-            check_name_upper(name, info, meta)
+            if not self.old_names:  # before 6.0 QEMU did not check event names' case
+                check_name_upper(name, info, meta)
         elif meta == "command":
             permit = self.old_names or name in self.pragma.command_name_exceptions
             check_name_lower(name, info, meta, permit_underscore=permit)

@@ -62,18 +62,20 @@ def load_qapi(
     version: QemuVersion | None = None,
     include_root: Path | str | None = None,
     doc_rules: bool = True,
+    skip_missing: bool = False,
 ) -> ApiSnapshot:
     """Read, check and resolve the QAPI schema whose root file is *root*.
 
     *dialect* defaults to the one the root file shows
     (:func:`~qmpcontract.read.qapi.detect_dialect`); *version* is recorded in
     the snapshot; includes must stay inside *include_root* (default: the root
-    file's directory); *doc_rules*: see :func:`~qmpcontract.read.qapi.parse_qapi`.
+    file's directory); *doc_rules*, *skip_missing*: see
+    :func:`~qmpcontract.read.qapi.parse_qapi`.
 
     :raise QapiError: on the first problem, rendered as QEMU renders it
         (``str(error)``), with ``error.location`` for tools.
     """
-    source = parse_qapi(root, dialect, include_root, doc_rules=doc_rules)
+    source = parse_qapi(root, dialect, include_root, doc_rules=doc_rules, skip_missing=skip_missing)
     schema = QapiSchema(source)
     return to_snapshot(schema.entities, source, version)
 
@@ -113,10 +115,15 @@ class QapiSchema:
         entity = self.entities.get(name)
         return entity if isinstance(entity, ent.Type) else None
 
+    @property
+    def lenient(self) -> bool:
+        """True for QEMU's schemas before 2.9, whose generator checked little of them."""
+        return self.dialect is Dialect.QEMU_1
+
     def resolve_type(self, name: str, info: SourceInfo, what: str | Callable[[], str]) -> ent.Type:
         """The type *name*, or an error at *info* saying that *what* uses an unknown type."""
         found = self.lookup_type(name)
-        if found is None and self.source.dialect is Dialect.QEMU_1:
+        if found is None and self.lenient:
             # QEMU's generator checked no type before 2.3: an unknown name (qom-get's
             # 'visitor', a hand-written command) was just not generated.  It is 'any'.
             found = self.lookup_type("any")

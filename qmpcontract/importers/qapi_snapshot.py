@@ -55,7 +55,8 @@ def to_snapshot(
             events[entity.name] = api.Event(entity.name, data, features, condition, entity.boxed)
         elif isinstance(entity, ent.Type):
             types[entity.name] = _type(entity, features)
-    notes = (f"QAPI dialect: {source.dialect.value}", f"{len(source.files)} files")
+    notes: tuple[str, ...] = (f"QAPI dialect: {source.dialect.value}", f"{len(source.files)} files")
+    notes += tuple(f"include file not in the tree, left out: {name}" for name in source.skipped)
     return api.ApiSnapshot(commands, events, types, version, source.root, notes)
 
 
@@ -65,13 +66,14 @@ def load_qapi_snapshot(
     include_root: Path | None = None,
     *,
     doc_rules: bool = True,
+    skip_missing: bool = False,
 ) -> tuple[api.ApiSnapshot, QemuVersion]:
     """The snapshot of the QAPI schema at *root*, and the QEMU version it is of.
 
     The version is *version*, else the one the QEMU source tree states (its
     ``VERSION`` file, next to ``qapi/`` or, before 2017, next to the root
     ``qapi-schema.json``), else a directory named after a release tag
-    (``v7.2.0/qapi-schema.json``).  *doc_rules*: see
+    (``v7.2.0/qapi-schema.json``).  *doc_rules*, *skip_missing*: see
     :func:`~qmpcontract.read.qapi.parse_qapi`.  This is what ``qmpcontract
     diff`` uses for a side given as QAPI sources.
 
@@ -94,7 +96,13 @@ def load_qapi_snapshot(
             "(with diff: --old-version, --new-version)",
             Location(str(root)),
         )
-    snapshot = load_qapi(root, version=found, include_root=include_root, doc_rules=doc_rules)
+    snapshot = load_qapi(
+        root,
+        version=found,
+        include_root=include_root,
+        doc_rules=doc_rules,
+        skip_missing=skip_missing,
+    )
     return snapshot, found
 
 

@@ -139,11 +139,46 @@ def detect_tree_dialect(root: str) -> Dialect:
     qemu_tree = os.path.basename(root) == "qapi-schema.json"
     if qemu_tree and texts and not any(_PRAGMA.search(text) for text in texts):
         return Dialect.QEMU_1  # QEMU's schema before 2.9: no pragma, no documentation rules
+    found = Dialect.CURRENT
     for legacy, dialect in ((_LEGACY_1, Dialect.QEMU_1), (_LEGACY_2, Dialect.QEMU_2)):
         if any(legacy.search(text) for text in texts):
+            found = dialect
+            break
+    else:  # '= Heading' documentation: the root file's own (modules keep headings today)
+        found = detect_dialect(texts[0]) if texts else Dialect.CURRENT
+    stated = _version_dialect(root) if qemu_tree else None
+    # A development tree may not show what its rules were: the release it grew
+    # from bounds them (its new rules came during the cycle, some not yet).
+    return _oldest(found, stated) if stated is not None else found
+
+
+_ORDER = (Dialect.QEMU_1, Dialect.QEMU_2, Dialect.QEMU_6, Dialect.CURRENT)
+
+
+def _oldest(one: Dialect, other: Dialect) -> Dialect:
+    return min(one, other, key=_ORDER.index)
+
+
+def _version_dialect(root: str) -> Dialect | None:
+    """The dialect of the release a QEMU tree's ``VERSION`` grew from, if it states one."""
+    here = os.path.dirname(os.path.abspath(root))
+    folder = os.path.dirname(here) if os.path.basename(here) == "qapi" else here
+    try:
+        with open(os.path.join(folder, "VERSION"), encoding="utf-8") as stream:
+            match = re.match(r"(\d+)\.(\d+)", stream.read().strip())
+    except OSError:
+        return None
+    if match is None:
+        return None
+    release = (int(match[1]), int(match[2]))
+    for bound, dialect in (
+        ((2, 9), Dialect.QEMU_1),
+        ((6, 0), Dialect.QEMU_2),
+        ((10, 0), Dialect.QEMU_6),
+    ):
+        if release < bound:
             return dialect
-    # '= Heading' documentation: the root file's own (modules keep headings today)
-    return detect_dialect(texts[0]) if texts else Dialect.CURRENT
+    return Dialect.CURRENT
 
 
 @dataclass(frozen=True)
@@ -181,6 +216,7 @@ class QapiSource:
     dialect: Dialect
     files: tuple[str, ...]  # every file read, in order
     doc_rules: bool = True  # the current rules for documentation comments applied
+    skipped: tuple[str, ...] = ()  # include files left out: not there (skip_missing)
 
 
 def parse_qapi(
@@ -189,6 +225,7 @@ def parse_qapi(
     include_root: Path | str | None = None,
     *,
     doc_rules: bool = True,
+    skip_missing: bool = False,
 ) -> QapiSource:
     """Read the schema whose root file is *path*, with all it includes.
 
@@ -200,7 +237,9 @@ def parse_qapi(
     comments followed no rules), strictly in the current dialect only, and
     without QEMU 10's rules for their text and content when *doc_rules* is
     false (a reviewer's tool must not refuse a development tree older than a
-    rule that its version number cannot date).
+    rule that its version number cannot date).  With *skip_missing*, an include
+    file that does not exist is left out and named in ``skipped`` (a tree cut
+    down to its schema files may lack one QEMU had).
 
     :raise QapiError: on the first problem, located like QEMU locates it
         (:class:`~qmpcontract.read.qapi_source.QapiReadError` for a file that
@@ -210,6 +249,7 @@ def parse_qapi(
     text = _read(root, None)
     state = _State(dialect or detect_tree_dialect(root))
     state.doc_rules = doc_rules and state.dialect is Dialect.CURRENT
+    state.skip_missing = skip_missing
     state.include_root = os.path.realpath(
         include_root if include_root is not None else os.path.dirname(root) or "."
     )
@@ -222,6 +262,7 @@ def parse_qapi(
         state.dialect,
         tuple(state.files),
         state.doc_rules,
+        tuple(state.skipped),
     )
 
 
@@ -248,6 +289,8 @@ class _State:
     seen: set[str] = field(default_factory=set)  # absolute paths of files read
     include_root: str = ""  # real path of the directory includes must stay in
     doc_rules: bool = True
+    skip_missing: bool = False
+    skipped: list[str] = field(default_factory=list)
 
 
 class _FileParser(Lexer):
@@ -322,6 +365,9 @@ class _FileParser(Lexer):
                 raise QapiError(f"inclusion loop for {include}", info)
             outer = outer.parent
         if absolute in self.state.seen:
+            return
+        if self.state.skip_missing and not os.path.exists(fname):
+            self.state.skipped.append(fname)
             return
         _FileParser(fname, _read(fname, info), info, self.state).parse()
 

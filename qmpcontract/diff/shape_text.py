@@ -1,0 +1,96 @@
+"""What the differ says of shapes: their names, and which changes are no change at all.
+
+``show`` names a shape as a reviewer reads it (``uint64``, not "integer");
+``width_only`` tells the integer-width artefacts of introspection (which says
+``int`` for every integer type) from real changes; ``renamed_members`` pairs a
+removed and an added member of the same type as one rename.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from qmpcontract.diff.shapes import Alternatives, Array, Enum, Field, Obj, Scalar, Shape
+
+IN, OUT = "in", "out"  # the directions: what clients send, what QEMU sends
+
+
+_INTEGERS = {
+    (-(2**7), 2**7 - 1): "int8",
+    (-(2**15), 2**15 - 1): "int16",
+    (-(2**31), 2**31 - 1): "int32",
+    (-(2**63), 2**63 - 1): "int64",
+    (0, 2**8 - 1): "uint8",
+    (0, 2**16 - 1): "uint16",
+    (0, 2**32 - 1): "uint32",
+    (0, 2**64 - 1): "uint64",
+}
+
+
+def integer_name(shape: Scalar) -> str:
+    """An integer type by its QAPI name where its range is one (``int`` is int64)."""
+    if shape.minimum is None and shape.maximum is None:
+        return "integer"
+    low, high = shape.minimum, shape.maximum
+    name = _INTEGERS.get((int(low), int(high))) if low is not None and high is not None else None
+    if name is not None:
+        return name
+    return f"integer {'' if low is None else int(low)}..{'' if high is None else int(high)}"
+
+
+def width_only(old: Shape, new: Shape) -> bool:
+    """True for integers where one side has no range: introspection's ``int``.
+
+    Introspection says ``int`` for every integer type, so a width seen against
+    it is an artefact, not a change a client can see.
+    """
+    return (
+        isinstance(old, Scalar)
+        and isinstance(new, Scalar)
+        and old.types == new.types == {"integer"}
+        and (
+            (old.minimum, old.maximum) == (None, None) or (new.minimum, new.maximum) == (None, None)
+        )
+    )
+
+
+def show(shape: Shape) -> str:
+    """A shape as a reviewer names it: ``uint64``, ``enum``, ``array of string``."""
+    if isinstance(shape, Scalar):
+        if shape.types == {"integer"}:
+            return integer_name(shape)
+        return "|".join(sorted(shape.types))
+    if isinstance(shape, Enum):
+        return "enum"
+    if isinstance(shape, Array):
+        return f"array of {show(shape.items)}"
+    if isinstance(shape, Obj):
+        return "object"
+    if isinstance(shape, Alternatives):
+        return " or ".join(show(o) for o in shape.options)
+    return "any"
+
+
+def renamed_members(
+    old: Mapping[str, Field], new: Mapping[str, Field], direction: str
+) -> dict[str, str]:
+    """Members removed and added in one change with the same shape, paired: renamed.
+
+    A pair counts only where it is the only one of its shape on both sides (a
+    removed ``value`` and an added ``speed``, both integers), so that two
+    unrelated changes are never taken for a rename; and only where the removal
+    alone breaks clients (an argument, or a member QEMU always sent).
+    """
+    gone = [
+        n
+        for n in old
+        if n not in new and old[n].status != "deprecated" and (direction == IN or old[n].required)
+    ]
+    added = [n for n in new if n not in old]
+    pairs: dict[str, str] = {}
+    for name in gone:
+        same = [a for a in added if new[a].shape == old[name].shape]
+        twins = [g for g in gone if old[g].shape == old[name].shape]
+        if len(same) == 1 and len(twins) == 1:
+            pairs[name] = same[0]
+    return pairs
