@@ -161,3 +161,19 @@ def test_a_broken_contract_set_is_a_clean_error(
     err = capsys.readouterr().err
     assert code == 2
     assert "the contracts have problems" in err and "1.0.0.json:1:22: [json-syntax]" in err
+
+
+def test_a_removal_says_when_it_was_deprecated_and_checks_the_policy(
+    history: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 7686f2c5d7 removed query-migrationthreads, deprecated in 9.2 by 228529d1fe
+    code, out = _review(
+        history, "migration: Drop deprecated QMP command query-migrationthreads", capsys
+    )
+    assert code == 0, out
+    assert (
+        "deprecated command 'query-migrationthreads' was removed in 11.0 (deprecated in 9.2 by "
+        '228529d1fe "migration: Deprecate query-migrationthreads command"): 4 releases later: '
+        "the policy's two releases held" in out
+    )
+    assert "check it was deprecated" not in out

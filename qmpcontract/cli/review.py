@@ -17,6 +17,7 @@ from qmpcontract.importers.qapi_snapshot import load_qapi_snapshot
 from qmpcontract.importers.sides import QapiLoader, load_side
 from qmpcontract.report.review import render_email, render_markdown
 from qmpcontract.review.checklist import checklist
+from qmpcontract.review.deprecations import checked_removal
 from qmpcontract.review.trees import ReviewTrees, from_git_range, from_patch
 
 
@@ -103,6 +104,10 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(f"{args.target}: no change under qapi/ or contracts/\n")
             return 0
         changes = _changes(trees)
+        if args.repo is not None:  # the history says when a removed element was deprecated
+            changes = [
+                checked_removal(c, args.repo, trees.label_old, trees.label_new) for c in changes
+            ]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     items = checklist(changes, contracts)

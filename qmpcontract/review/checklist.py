@@ -34,6 +34,11 @@ _SPECIFIC = {
 }
 
 
+_CHECKED_REMOVAL = (
+    "Move the entry from docs/about/deprecated.rst to docs/about/removed-features.rst."
+)
+
+
 @dataclass(frozen=True)
 class ChecklistItem:
     """One change, what it touches, and what to do about it."""
@@ -84,7 +89,9 @@ def checklist(changes: Sequence[Change], contracts: Sequence[Contract]) -> list[
         touched = [c for c in contracts if _defines(c, kind, name)]
         rules = [r for c in touched for r in _rules(c, change, kind, name)]
         actions = []
-        if change.rule_id in _SPECIFIC:
+        if change.rule_id == "diff/removed-after-deprecation" and change.old:
+            actions.append(_CHECKED_REMOVAL)  # the history showed the window held
+        elif change.rule_id in _SPECIFIC:
             actions.append(_SPECIFIC[change.rule_id])
         elif change.level in _ACTIONS:
             actions.append(_ACTIONS[change.level])
