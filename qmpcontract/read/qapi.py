@@ -114,18 +114,21 @@ def detect_dialect(text: str) -> Dialect:
     return Dialect.CURRENT
 
 
-def detect_tree_dialect(root: str) -> Dialect:
+def detect_tree_dialect(root: str, include_root: str | None = None) -> Dialect:
     """The dialect of the schema whose root file is *root*, from it and what it includes.
 
     The oldest generation any file shows by its keys and pragmas wins; the
-    documentation style is the root file's.  A file that cannot be read is
-    skipped here: :func:`parse_qapi` reports it where it is included.
+    documentation style is the root file's.  Only files inside *include_root*
+    (default: the root file's directory) are read, as by :func:`parse_qapi`.
+    A file that cannot be read is skipped here: :func:`parse_qapi` reports it
+    where it is included.
     """
     texts: list[str] = []
+    inside = os.path.realpath(include_root or os.path.dirname(root) or ".")
     pending, seen = [root], set()
     while pending:
         name = os.path.normpath(pending.pop())
-        if name in seen:
+        if name in seen or os.path.commonpath([os.path.realpath(name), inside]) != inside:
             continue
         seen.add(name)
         try:
@@ -247,12 +250,13 @@ def parse_qapi(
     """
     root = os.fspath(path)
     text = _read(root, None)
-    state = _State(dialect or detect_tree_dialect(root))
-    state.doc_rules = doc_rules and state.dialect is Dialect.CURRENT
-    state.skip_missing = skip_missing
-    state.include_root = os.path.realpath(
+    inside = os.path.realpath(
         include_root if include_root is not None else os.path.dirname(root) or "."
     )
+    state = _State(dialect or detect_tree_dialect(root, inside))
+    state.doc_rules = doc_rules and state.dialect is Dialect.CURRENT
+    state.skip_missing = skip_missing
+    state.include_root = inside
     _FileParser(root, text, None, state).parse()
     return QapiSource(
         root,

@@ -126,6 +126,14 @@ def from_patch(patch: Path, tree: Path, workdir: Path | None = None) -> ReviewTr
             elif source.is_file():
                 shutil.copy2(source, target / name)
     _git(["init", "-q"], new, "cannot prepare the tree")
+    # Every path the patch names must stay in the tree, whichever hunks are applied.
+    every = _git(["apply", "--numstat", str(patch.resolve())], new, f"cannot read {patch}")
+    for line in every.splitlines():
+        name = line.split("\t")[-1]
+        if name.startswith("/") or ".." in Path(name).parts:
+            raise InputError(
+                f"the patch names a path outside the tree: {name}", Location(str(patch))
+            )
     # Only the schema's hunks: a real QAPI patch also touches C files and docs.
     only = [f"--include={pattern}" for name in WATCHED for pattern in (name, f"{name}/*")]
     stat = _git(["apply", "--numstat", *only, str(patch.resolve())], new, f"cannot read {patch}")

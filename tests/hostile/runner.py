@@ -27,6 +27,22 @@ def _hook(event: str, args: tuple[object, ...]) -> None:
         network.append(f"{event} {args!r}")
 
 
+def _peak_kib() -> int:
+    """This process's peak resident memory since its exec, in KiB.
+
+    Not ``ru_maxrss``: Linux carries that over exec from the process that
+    forked (a pytest process grown large would count as this command's).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def main() -> None:
     report = sys.argv[1]
     sys.addaudithook(_hook)
@@ -36,7 +52,7 @@ def main() -> None:
         code = cli(sys.argv[2:])
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 2
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _peak_kib()
     with open(report, "w", encoding="utf-8") as out:
         json.dump({"code": code, "opened": opened, "network": network, "maxrss_kib": peak}, out)
     sys.exit(code)
