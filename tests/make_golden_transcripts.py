@@ -4,6 +4,8 @@ Each case copies ``examples/qemu-7.2-block-jobs.jsonl`` (a real QEMU 7.2 session
 a stream job, a cancelled job, errors) and breaks it in exactly one way,
 writing ``tests/corpus/transcripts/golden/<contract>/<rule>--<case>.jsonl``
 (plus ``.args`` with extra command-line arguments where a case needs them).
+A ``<rule>--clean-<case>`` must check clean; a few cases replace the session by a
+short one of another QEMU release (``qemu_1_1``).
 The expected outputs next to them are written by the test runner
 (``pytest tests/test_golden_transcripts.py --update``).  Run this script after
 changing a case, and review the diff in the same commit::
@@ -271,6 +273,60 @@ def _(r: Records) -> None:
 @case("block-jobs/error-spelling--unsupported")
 def _(r: Records) -> None:
     edit(r, find(r, response("bad-device")), put("Unsupported", "error", "class"))
+
+
+# QEMU 1.1 sessions: both spellings of the January 2012 thread, where they mean the same class
+# (block-stream's NotSupported, with Unsupported as its respelling) and where they do not
+# (block_resize's own class Unsupported, QERR_UNSUPPORTED, commit 939a1cc399). The 1.1
+# schema documents these classes; the desc texts are illustrative (not judged).
+def qemu_1_1(r: Records, execute: str, arguments: dict[str, Any], error: dict[str, Any]) -> None:
+    """Replace the session by one with a QEMU 1.1 greeting and one failing command."""
+    header, opened, close = r[0], r[1], r[-1]
+    like = r[2]
+    shutdown = {"timestamp": {"seconds": 1795654805, "microseconds": 968506}, "event": "SHUTDOWN"}
+    r[:] = [
+        {**header, "note": f"QEMU 1.1: {execute} fails with {error['class']} (made by hand)"},
+        opened,
+        message(
+            "server",
+            {
+                "QMP": {
+                    "version": {"qemu": {"micro": 0, "minor": 1, "major": 1}, "package": ""},
+                    "capabilities": [],
+                }
+            },
+            like,
+        ),
+        message("client", {"execute": "qmp_capabilities", "id": "caps"}, like),
+        message("server", {"return": {}, "id": "caps"}, like),
+        message("client", {"execute": execute, "arguments": arguments, "id": "failing"}, like),
+        message("server", {"error": {**error, "data": {}}, "id": "failing"}, like),
+        message("client", {"execute": "quit", "id": "quit"}, like),
+        message("server", shutdown, like),
+        message("server", {"return": {}, "id": "quit"}, like),
+        close,
+    ]
+
+
+STREAM_1_1 = {"device": "ide0-hd0"}
+RESIZE_1_1 = {"device": "ide0-hd0", "size": 1073741824}
+NOT_SUPPORTED = {"class": "NotSupported", "desc": "Not supported"}
+UNSUPPORTED = {"class": "Unsupported", "desc": "Operation not supported"}
+
+
+@case("block-jobs/error-spelling--clean-1.1-block-stream-not-supported")
+def _(r: Records) -> None:
+    qemu_1_1(r, "block-stream", STREAM_1_1, NOT_SUPPORTED)
+
+
+@case("block-jobs/error-spelling--clean-1.1-block-resize-unsupported")
+def _(r: Records) -> None:
+    qemu_1_1(r, "block_resize", RESIZE_1_1, UNSUPPORTED)
+
+
+@case("block-jobs/error-spelling--1.1-block-stream-unsupported")
+def _(r: Records) -> None:
+    qemu_1_1(r, "block-stream", STREAM_1_1, UNSUPPORTED)
 
 
 @case("block-jobs/deprecated-use--block-job-pause", "--qemu-version", "10.1")

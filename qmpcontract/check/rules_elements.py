@@ -185,7 +185,8 @@ def error_class_allowed(ctx: RuleContext, session: Session) -> Iterator[Finding]
         declared = command.lifecycle.status is ElementStatus.DECLARED
         if name == NOT_FOUND and (before or declared):
             continue  # judged by the negotiation and declared-unimplemented rules
-        canonical = classes[name].name if name in classes else name
+        known = classes.get(name)
+        canonical = known.name if known and known.means(name, command, ctx.version) else name
         if canonical not in command.errors:
             allowed = ", ".join(command.errors) or "none"
             found = ctx.finding(
@@ -206,15 +207,25 @@ def error_class_allowed(ctx: RuleContext, session: Session) -> Iterator[Finding]
 
 @implements("error-spelling")
 def error_spelling(ctx: RuleContext, session: Session) -> Iterator[Finding]:
-    """The producer sends an error class's canonical spelling, not an alias."""
+    """The producer sends an error class's canonical spelling, not an alias.
+
+    An alias is judged only where it means the class: in the errors of the commands it
+    names (by default, the commands that list the class), so another command's class of
+    the same name (QEMU 1.1's ``block_resize`` answering its own ``Unsupported``) is not.
+    """
     aliases = {a.name: e for e in ctx.contract.errors for a in e.aliases}
-    for message in session.of_kind(Kind.ERROR):
+    if not aliases:
+        return
+    for exchange, command in requests_of(ctx, session):
+        message = exchange.response
+        if message is None or message.kind is not Kind.ERROR:
+            continue
         name = error_class(message)
-        if name in aliases:
-            canonical = aliases[name]
+        canonical = aliases.get(name or "")
+        if name and canonical is not None and canonical.means(name, command, ctx.version):
             yield ctx.finding(
-                f"error class '{name}' is an alternative spelling of '{canonical.name}'; "
-                "producers send the canonical one, consumers accept both",
+                f"'{command.name}' failed with error class '{name}', an alternative spelling "
+                f"of '{canonical.name}'; producers send the canonical one, consumers accept both",
                 message,
                 pointer="/error/class",
                 element=canonical.pointer,

@@ -122,6 +122,8 @@ def _spellings(name: str, contracts: Iterable[Contract]) -> Iterator[str]:
             for alias in error.aliases:
                 if alias.name == name:
                     spelling = f"the {alias.origin} spelling of '{error.name}'"
+                    if alias.commands is not None:
+                        spelling += f" for {', '.join(alias.commands)}"
                     yield f"{contract.id} knows '{name}' as {spelling}"
             if error.name == name and error.aliases:
                 others = ", ".join(f"'{a.name}'" for a in error.aliases)

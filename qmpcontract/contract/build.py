@@ -150,6 +150,7 @@ def _error(name: str, raw: Mapping[str, Any]) -> ErrorClass:
                 _qv(a.get("until")),
                 a.get("seen_in"),
                 a.get("note"),
+                tuple(a["commands"]) if "commands" in a else None,
             )
             for a in raw.get("aliases", [])
         ),

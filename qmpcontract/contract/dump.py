@@ -111,6 +111,8 @@ def _error(error: ErrorClass) -> dict[str, Any]:
             for key in ("seen_in", "note"):
                 if getattr(alias, key) is not None:
                     item[key] = getattr(alias, key)
+            if alias.commands is not None:
+                item["commands"] = list(alias.commands)
             aliases.append(item)
         out["aliases"] = aliases
     return out

@@ -196,6 +196,24 @@ def _check_error_spellings(file: ContractFile, visible: Visible, report: Reporte
                         f"in {owner_name}",
                     )
             seen.setdefault(alias_name, name)
+            _check_alias_commands(
+                file, join_pointer("", "errors", name, "aliases", i), alias, report
+            )
+
+
+def _check_alias_commands(
+    file: ContractFile, pointer: str, alias: object, report: Reporter
+) -> None:
+    """An alias's ``commands`` are commands of this contract."""
+    commands = as_map(file.raw.get("commands"))
+    for i, command in enumerate(as_list(as_map(alias).get("commands"))):
+        if isinstance(command, str) and command not in commands:
+            report(
+                ProblemCode.ELEMENT_REF,
+                join_pointer(pointer, "commands", i),
+                f"alias '{as_str(as_map(alias).get('name'))}' names '{command}', "
+                "which is not a command of this contract",
+            )
 
 
 def _check_commands(file: ContractFile, visible: Visible, report: Reporter) -> None:

@@ -153,7 +153,11 @@ def _errors(errors: Sequence[ErrorClass]) -> str:
         "|---|---|---|---|",
     ]
     for error in errors:
-        aliases = ", ".join(f"`{a.name}` ({a.origin})" for a in error.aliases) or ""
+        aliases = ", ".join(
+            f"`{a.name}` ({a.origin}"
+            + (f"; for {', '.join(f'`{c}`' for c in a.commands)})" if a.commands else ")")
+            for a in error.aliases
+        )
         removed = (
             f" (removed in {error.lifecycle.removed.version})" if error.lifecycle.removed else ""
         )

@@ -126,13 +126,21 @@ class ElementMutations:
         return build
 
     def _error_spelling(self, contract: Contract, rule: Rule) -> Build | None:
-        aliases = sorted(a.name for e in contract.errors for a in e.aliases)
-        if not aliases or not self.ss.plain:
+        # an alias only where it means its class: a command it applies to, on any release
+        pairs = sorted(
+            (name, a.name)
+            for name in self.ss.plain
+            for owner, command in self.gen.commands[name]
+            if owner.id == contract.id
+            for e in contract.errors
+            for a in e.aliases
+            if a.since is None and a.until is None and e.means(a.name, command, None)
+        )
+        if not pairs:
             return None
 
         def build(draw: st.DrawFn, s: list[Sent]) -> tuple[str, list[Sent]]:
-            name = draw(st.sampled_from(self.ss.plain))
-            alias = draw(st.sampled_from(aliases))
+            name, alias = draw(st.sampled_from(pairs))
             request = draw(self.gen.request(name, st.just("alias")))
             answer = {"error": {"class": alias, "desc": "x"}, "id": "alias"}
             return f"error class spelled '{alias}'", [*s, client(request), server(answer)]

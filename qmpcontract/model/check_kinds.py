@@ -160,8 +160,8 @@ _KINDS = (
     _kind(
         "error-spelling",
         Scope.TRANSCRIPT,
-        "The producer sends the canonical spelling of an error class, not an alias; "
-        "consumers accept every listed spelling.",
+        "The producer sends the canonical spelling of an error class, not an alias, in the "
+        "errors of the commands the alias applies to; consumers accept every listed spelling.",
     ),
     _kind(
         "deprecated-use",

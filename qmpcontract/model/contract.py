@@ -229,6 +229,32 @@ class Spelling:
     until: QemuVersion | None = None
     seen_in: str | None = None
     note: str | None = None
+    # the commands whose errors may carry this spelling; None: every command listing the class
+    commands: tuple[str, ...] | None = None
+
+    def applies_to(self, command: Command, canonical: str, version: QemuVersion | None) -> bool:
+        """True if *command*'s error spelled this way means the class *canonical*.
+
+        An alias names the commands where both spellings mean the same class (by default,
+        every command that lists the class) and, with ``since``/``until``, the releases.
+
+        >>> life = Lifecycle(ElementStatus.STABLE, QemuVersion(1, 1))
+        >>> stream = Command("block-stream", "", life, None, None, ("NotSupported",))
+        >>> resize = Command("block_resize", "", life, None, None, ("Unsupported",))
+        >>> alias = Spelling("Unsupported", "draft")
+        >>> [alias.applies_to(c, "NotSupported", None) for c in (stream, resize)]
+        [True, False]
+        >>> scoped = Spelling("Unsupported", "draft", commands=("block_job_set_speed",))
+        >>> scoped.applies_to(stream, "NotSupported", None)
+        False
+        """
+        if self.commands is not None:
+            scoped = command.name in self.commands
+        else:
+            scoped = canonical in command.errors
+        if not scoped or version is None or (self.since is None and self.until is None):
+            return scoped
+        return version in QemuRange(self.since, self.until)
 
 
 @dataclass(frozen=True)
@@ -245,6 +271,17 @@ class ErrorClass:
     def spellings(self) -> tuple[str, ...]:
         """The canonical name followed by every accepted alias."""
         return (self.name, *(a.name for a in self.aliases))
+
+    def alias(self, name: str) -> Spelling | None:
+        """The alias spelled *name*, if the class has one."""
+        return next((a for a in self.aliases if a.name == name), None)
+
+    def means(self, name: str, command: Command, version: QemuVersion | None) -> bool:
+        """True if *command*'s error class *name* is this class (its name, or an alias there)."""
+        if name == self.name:
+            return True
+        alias = self.alias(name)
+        return alias is not None and alias.applies_to(command, self.name, version)
 
 
 @dataclass(frozen=True)
