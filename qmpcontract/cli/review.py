@@ -12,7 +12,6 @@ from pathlib import Path
 from qmpcontract.cli.common import contracts_for
 from qmpcontract.cli.diff import compare
 from qmpcontract.diff.compare import Change
-from qmpcontract.errors import UsageError
 from qmpcontract.importers.qapi_snapshot import load_qapi_snapshot
 from qmpcontract.importers.sides import QapiLoader, load_side
 from qmpcontract.report.review import render_email, render_markdown
@@ -73,8 +72,10 @@ def _changes(trees: ReviewTrees) -> list[Change]:
     old_root, new_root = schema_root(trees.old), schema_root(trees.new)
     schema_changed = any(c.startswith("qapi") for c in trees.changed)
     if schema_changed and new_root is not None:
-        if old_root is None:
-            raise UsageError(f"{trees.label_old} has no qapi/qapi-schema.json nor qapi-schema.json")
+        if old_root is None:  # the commit that brought the schema (2011): all of it is new
+            old_root = trees.old / "qapi-schema.json"
+            old_root.parent.mkdir(parents=True, exist_ok=True)
+            old_root.write_text("# no schema before this commit\n", encoding="utf-8")
         for pair in compare(
             load_side(old_root, None, loader),
             load_side(new_root, None, loader),
