@@ -204,15 +204,26 @@ def _wait_for(test: Callable[[], bool], proc: subprocess.Popen[str]) -> None:
         time.sleep(0.05)
 
 
+# Ctrl-C as a terminal sends it: Python turns SIGINT into KeyboardInterrupt only where
+# SIGINT is not ignored, and a test run in the background (`cmd &`) starts with it ignored.
+_INTERRUPTIBLE = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'qmpcontract'; runpy.run_module('qmpcontract', run_name='__main__')"
+)
+
+
+def _cli(*argv: str) -> list[str]:
+    """The command line of ``qmpcontract ARGV`` in a process that Ctrl-C interrupts."""
+    return [sys.executable, "-c", _INTERRUPTIBLE, *argv]
+
+
 def test_ctrl_c_stops_fuzz_with_a_partial_summary_and_exit_130(tmp_path: Path) -> None:
     recording = tmp_path / "fuzz.jsonl"
     argv = ["fuzz", "--connect", str(tmp_path / "qemu.sock"), "-o", str(recording)]
     argv += ["--no-schema", "--max-examples", "1000000", "--time-limit", "600"]
     with (
         fake_qmp_thread(tmp_path / "qemu.sock"),
-        subprocess.Popen(
-            [sys.executable, "-m", "qmpcontract", *argv], stdout=subprocess.PIPE, text=True
-        ) as proc,
+        subprocess.Popen(_cli(*argv), stdout=subprocess.PIPE, text=True) as proc,
     ):
         _wait_for(lambda: recording.exists() and recording.stat().st_size > 20_000, proc)
         proc.send_signal(signal.SIGINT)
@@ -228,7 +239,7 @@ def test_ctrl_c_stops_check_with_the_report_so_far_and_exit_130(tmp_path: Path) 
     os.mkfifo(fifo)
     base = REPO / "examples" / "qemu-7.2-block-jobs.jsonl"
     with subprocess.Popen(
-        [sys.executable, "-m", "qmpcontract", "check", str(base), str(fifo)],
+        _cli("check", str(base), str(fifo)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
