@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 from qmpcontract.cli.diff import qapi_loader
-from qmpcontract.diff.history import history, render_history_text
+from qmpcontract.diff.history import Timeline, history, render_history_text
 from qmpcontract.errors import UsageError
 from qmpcontract.importers.sides import load_side
 from qmpcontract.model.contract import Contract
@@ -21,16 +22,29 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "history",
         help="when each element was added, deprecated, changed and removed",
         description="SOURCES are introspection sources (e.g. libvirt .replies files), QAPI "
-        "roots or snapshot contracts of several QEMU releases, or directories of them.",
+        "roots or snapshot contracts of several QEMU releases, or directories of them. "
+        "A NAME among them (a command or event, not a file) asks about that element only. "
+        "Files of several architectures (caps_7.2.0_x86_64.replies, ..._aarch64...) give "
+        "one timeline per architecture, or the one --arch chooses.",
     )
-    parser.add_argument("sources", nargs="+", type=Path, metavar="SOURCE")
+    parser.add_argument("sources", nargs="+", metavar="SOURCE|NAME")
     parser.add_argument(
         "--members",
         action="store_true",
         help="also list members, enum values and branches (text output)",
     )
+    parser.add_argument("--arch", metavar="ARCH", help="only the sources of this architecture")
     parser.add_argument("--output", choices=("text", "json"), default="text", help="format")
     parser.set_defaults(func=run)
+
+
+_ARCH = re.compile(r"[._](x86_64|aarch64|ppc64le|ppc64|s390x|riscv64|i386|mips\w*|arm|sparc\w*)\.")
+
+
+def architecture(path: Path) -> str:
+    """The architecture a source is of, from its name (``caps_7.2.0_x86_64.replies``)."""
+    found = _ARCH.search(path.name + ".")
+    return found.group(1) if found else ""
 
 
 def _files(paths: list[Path]) -> list[Path]:
@@ -43,10 +57,9 @@ def _files(paths: list[Path]) -> list[Path]:
     return out
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run ``qmpcontract history``; return the exit code."""
+def _snapshots(files: list[Path]) -> list[tuple[QemuVersion, Contract]]:
     snapshots: list[tuple[QemuVersion, Contract]] = []
-    for path in _files(args.sources):
+    for path in files:
         try:
             side = load_side(path, None, qapi_loader())
         except Exception as exc:  # a directory may hold files without a schema
@@ -61,32 +74,79 @@ def run(args: argparse.Namespace) -> int:
             if since is None:
                 raise UsageError(f"{path}: the QEMU version is unknown")
             snapshots.append((since, item.contract))
-    if len(snapshots) < 2:
-        raise UsageError("history needs at least two sources with a schema")
-    timelines = history(snapshots)
-    ordered = sorted(v for v, _ in snapshots)
+    return snapshots
+
+
+def _chosen(timeline: Timeline, names: set[str]) -> bool:
+    return not names or timeline.element.partition(" ")[2] in names
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``qmpcontract history``; return the exit code."""
+    given = [Path(s) for s in args.sources]
+    names = {str(p) for p in given if not p.exists() and "/" not in str(p)}
+    files = _files([p for p in given if str(p) not in names])
+    groups: dict[str, list[Path]] = {}
+    for path in files:
+        groups.setdefault(architecture(path), []).append(path)
+    if args.arch is not None:
+        if args.arch not in groups:
+            known = ", ".join(sorted(a for a in groups if a)) or "none named"
+            raise UsageError(f"no source of architecture {args.arch!r} (found: {known})")
+        groups = {args.arch: groups[args.arch]}
+    documents: list[dict[str, object]] = []
+    texts: list[str] = []
+    for arch, paths in sorted(groups.items()):
+        snapshots = _snapshots(paths)
+        if len(snapshots) < 2:
+            if len(groups) == 1:
+                raise UsageError(f"history needs at least two sources with a schema{_of(arch)}")
+            print(f"qmpcontract: note: {arch or 'no architecture'}: fewer than two sources "
+                  "with a schema, no timeline", file=sys.stderr)  # fmt: skip
+            continue
+        timelines = [t for t in history(snapshots) if _chosen(t, names)]
+        ordered = sorted(v for v, _ in snapshots)
+        if args.output == "json":
+            documents.append(_json(arch, ordered, timelines))
+        else:
+            heading = f"{arch}: " if len(groups) > 1 and arch else ""
+            members = args.members or bool(names)  # asked about one element: all of it
+            text = render_history_text(timelines, ordered[0], ordered[-1], members)
+            texts.append(heading + text)
+    if not documents and not texts:
+        raise UsageError("history needs at least two sources with a schema of one architecture")
     if args.output == "json":
-        document = [
-            {
-                "element": t.element,
-                "path": t.path,
-                "steps": [
-                    {
-                        "version": str(s.version),
-                        "what": s.what,
-                        "level": s.level.value,
-                        "rule_id": s.rule_id,
-                        "message": s.message,
-                    }
-                    for s in t.steps
-                ],
-            }
-            for t in timelines
-        ]
-        sys.stdout.write(
-            json.dumps({"releases": [str(v) for v in ordered], "elements": document}, indent=2)
-            + "\n"
-        )
+        single = documents[0] if len(documents) == 1 else {"architectures": documents}
+        sys.stdout.write(json.dumps(single, indent=2) + "\n")
     else:
-        sys.stdout.write(render_history_text(timelines, ordered[0], ordered[-1], args.members))
+        sys.stdout.write("\n".join(texts))
     return 0
+
+
+def _of(arch: str) -> str:
+    return f" of {arch}" if arch else ""
+
+
+def _json(arch: str, ordered: list[QemuVersion], timelines: list[Timeline]) -> dict[str, object]:
+    document = [
+        {
+            "element": t.element,
+            "path": t.path,
+            "steps": [
+                {
+                    "version": str(s.version),
+                    "after": str(s.after) if s.after is not None else None,
+                    "what": s.what,
+                    "level": s.level.value,
+                    "rule_id": s.rule_id,
+                    "message": s.message,
+                }
+                for s in t.steps
+            ],
+        }
+        for t in timelines
+    ]
+    found: dict[str, object] = {"releases": [str(v) for v in ordered], "elements": document}
+    if arch:
+        found = {"architecture": arch, **found}
+    return found

@@ -3,6 +3,8 @@
 Snapshots are ordered by QEMU version and diffed pairwise; every change lands
 on the timeline of its element (a command or event, or a member path inside
 one).  Elements added and removed again inside the range show both steps.
+Where the snapshots skip releases (2.5, then 2.12), a step says so: "added
+between 2.5 and 2.12", never "added in 2.12".
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 
 from qmpcontract.diff.compare import Change, Differ
 from qmpcontract.model.contract import Contract, Level
-from qmpcontract.model.versions import QemuVersion
+from qmpcontract.model.versions import QemuVersion, releases_between
 
 _STEP = {
     "diff/command-added": "added",
@@ -38,6 +40,9 @@ _STEP = {
     "diff/output-variant-removed": "removed",
     "diff/member-moved-into-branches": "changed",
     "diff/deprecated-added": "deprecated",
+    "diff/command-renamed": "renamed",
+    "diff/event-renamed": "renamed",
+    "diff/member-renamed": "renamed",
 }
 
 
@@ -46,10 +51,18 @@ class Step:
     """One event in an element's life."""
 
     version: QemuVersion
-    what: str  # "added", "removed", "deprecated", "changed"
+    what: str  # "added", "removed", "deprecated", "renamed", "changed"
     level: Level
     rule_id: str
     message: str
+    after: QemuVersion | None = None  # the snapshot before, where releases between are missing
+
+    @property
+    def when(self) -> str:
+        """``in 7.1``, or ``between 2.5 and 2.12`` where the data has releases missing."""
+        if self.after is None:
+            return f"in {self.version}"
+        return f"between {self.after} and {self.version}"
 
 
 @dataclass
@@ -70,15 +83,19 @@ def history(snapshots: Sequence[tuple[QemuVersion, Contract]]) -> list[Timeline]
     """The timelines of every element that changed across *snapshots* (ordered by version)."""
     ordered = sorted(snapshots, key=lambda pair: pair[0])
     timelines: dict[tuple[str, str], Timeline] = {}
-    for (_, old), (version, new) in itertools.pairwise(ordered):
+    for (before, old), (version, new) in itertools.pairwise(ordered):
         changes: list[Change] = Differ([old], [new]).diff(old, new)
+        gap = releases_between(before, version)
+        after = None if gap is not None and gap <= 1 else before  # releases missing between
         for change in changes:
             what = _STEP.get(change.rule_id, "changed")
             if change.rule_id == "diff/unstable-changed":
                 what = "changed (unstable)"
             key = (change.element, change.path)
             timeline = timelines.setdefault(key, Timeline(change.element, change.path))
-            timeline.steps.append(Step(version, what, change.level, change.rule_id, change.message))
+            timeline.steps.append(
+                Step(version, what, change.level, change.rule_id, change.message, after)
+            )
     return sorted(timelines.values(), key=lambda t: (t.element, t.path))
 
 
@@ -91,7 +108,7 @@ def render_history_text(
         if timeline.path and not members:
             continue
         steps = "; ".join(
-            f"{s.what} in {s.version}" + (f" ({s.level.value})" if s.level is not Level.MAY else "")
+            f"{s.what} {s.when}" + (f" ({s.level.value})" if s.level is not Level.MAY else "")
             for s in timeline.steps
         )
         lines.append(f"{timeline.key}: {steps}")

@@ -40,7 +40,10 @@ def render_email(items: Sequence[ChecklistItem], title: str) -> str:
         "",
         f"{len(items)} wire-visible change(s): {_summary(items)}.",
     ]
-    wrap = textwrap.TextWrapper(width=72, subsequent_indent="      ")
+    # Names ('query-migrationthreads') are never broken at their hyphens: they are copied.
+    wrap = textwrap.TextWrapper(
+        width=72, subsequent_indent="      ", break_on_hyphens=False, break_long_words=False
+    )
     for level in Level:
         chosen = [i for i in items if i.change.level is level]
         if not chosen:
