@@ -27,3 +27,38 @@ def test_history_of_real_releases(shared_corpus: Path, capsys: pytest.CaptureFix
     # Added and removed again inside the range:
     assert steps("event COMMAND_DROPPED") == [("added", "2.11.90"), ("removed", "4.0")]
     assert ("removed", "9.1") in steps("command migrate", "arguments.blk")
+
+
+def test_architectures_are_kept_apart(
+    shared_corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the corpus mixes x86_64 with one probe each of aarch64, ppc64, s390x and riscv64
+    directory = shared_corpus / "libvirt-replies"
+    assert main(["history", str(directory), "SPICE_INITIALIZED"]) == 0
+    captured = capsys.readouterr()
+    assert "aarch64: fewer than two sources with a schema, no timeline" in captured.err
+    lines = captured.out.splitlines()
+    assert lines[0] == "x86_64: History of 2.5 .. 10.0: 2 element(s) changed"
+    # no "removed in 7.1; added in 7.1" from interleaved machines: only real changes
+    assert all("removed" not in line for line in lines), lines
+    assert main(["history", str(directory), "--arch", "s390x"]) == 2
+    assert "at least two sources with a schema of s390x" in capsys.readouterr().err
+
+
+def test_one_element_and_gaps_in_the_data(
+    shared_corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = shared_corpus / "libvirt-replies"
+    assert main(["history", str(directory), "query-migrationthreads"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1:] == ["command query-migrationthreads: added in 8.0; deprecated in 9.2 (SHOULD)"]
+    # two QAPI trees years apart: what changed between them happened "between" them
+    qapi = shared_corpus / "qapi"
+    roots = [str(qapi / tag / "qapi-schema.json") for tag in ("v2.12.0", "v4.2.0")]
+    assert main(["history", *roots, "announce-self", "--output", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    (element,) = document["elements"]
+    assert element["element"] == "command announce-self"
+    assert [(s["what"], s["after"], s["version"]) for s in element["steps"]] == [
+        ("added", "2.12", "4.2")
+    ]
