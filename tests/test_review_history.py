@@ -177,3 +177,16 @@ def test_a_removal_says_when_it_was_deprecated_and_checks_the_policy(
         "the policy's two releases held" in out
     )
     assert "check it was deprecated" not in out
+
+
+def test_a_member_of_a_shared_type_is_one_item(
+    history: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # b108dcbebc: one optional member of ChardevCommon, which 23 backends of two commands use
+    code, out = _review(history, "chardev: add logtimestamp option", capsys)
+    assert code == 0, out
+    assert "1 wire-visible change(s): 0 MUST, 0 SHOULD, 1 MAY." in out
+    assert (
+        "member 'logtimestamp' was added; reaches command chardev-add (23 paths), "
+        "command chardev-change (23 paths)" in out
+    )

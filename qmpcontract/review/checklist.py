@@ -9,7 +9,7 @@ removed-features entry, a new contract version, coordination with libvirt.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qmpcontract.diff.compare import Change
 from qmpcontract.model.contract import Contract, Level
@@ -81,13 +81,63 @@ def _rules(contract: Contract, change: Change, kind: str, name: str) -> list[tup
     return [(r.id, r.level.value, r.statement) for r in found]
 
 
+def _leaf(change: Change) -> tuple[str, str, str]:
+    """The member a change is about, what happened to it, and the element's kind."""
+    head, _, member = change.path.rpartition(".")
+    what = change.message.rpartition(f"{change.path} ")[2] if change.path else ""
+    return (member if head else "", what, change.element.partition(" ")[0])
+
+
+def grouped(changes: Sequence[Change]) -> list[Change]:
+    """Changes to one member reached by many paths, made one change naming where it reaches.
+
+    Such a member is one of a type shared by many commands or union branches.
+    One optional member added to ``ChardevCommon`` is one item, "'logtimestamp'
+    was added; reaches command chardev-add (23 paths), command chardev-change
+    (23 paths)", not 46.
+    """
+    groups: dict[tuple[str, str, str, str, str | None, str | None], list[Change]] = {}
+    for change in changes:
+        member, what, _ = _leaf(change)
+        key = (change.rule_id, member, what, change.level.value, change.old, change.new)
+        groups.setdefault(key, []).append(change)
+    merged: list[Change] = []
+    for (_, member, what, *_), group in groups.items():
+        if len(group) < 3 or not member or not what:
+            merged.extend(group)
+            continue
+        counts: dict[str, int] = {}
+        for change in group:
+            counts[change.element] = counts.get(change.element, 0) + 1
+        reach = ", ".join(
+            f"{element} ({n} path{'s' if n > 1 else ''})" for element, n in counts.items()
+        )
+        first = group[0]
+        merged.append(
+            replace(
+                first,
+                element=", ".join(counts),
+                message=f"member '{member}' {what}; reaches {reach}, e.g. {first.path}",
+            )
+        )
+    return merged
+
+
 def checklist(changes: Sequence[Change], contracts: Sequence[Contract]) -> list[ChecklistItem]:
-    """A checklist item for every change, most severe first."""
+    """A checklist item for every change, most severe first.
+
+    Changes to one member reached by many paths are one item (:func:`grouped`).
+    """
     items = []
-    for change in sorted(changes, key=lambda c: (c.level.rank, c.element, c.path)):
-        kind, name = _name(change)
-        touched = [c for c in contracts if _defines(c, kind, name)]
-        rules = [r for c in touched for r in _rules(c, change, kind, name)]
+    for change in sorted(grouped(changes), key=lambda c: (c.level.rank, c.element, c.path)):
+        touched: list[Contract] = []
+        rules: list[tuple[str, str, str]] = []
+        for element in change.element.split(", "):  # a grouped change reaches several
+            kind, name = _name(replace(change, element=element))
+            for contract in contracts:
+                if _defines(contract, kind, name):
+                    touched += [contract] if contract not in touched else []
+                    rules += [r for r in _rules(contract, change, kind, name) if r not in rules]
         actions = []
         if change.rule_id == "diff/removed-after-deprecation" and change.old:
             actions.append(_CHECKED_REMOVAL)  # the history showed the window held
