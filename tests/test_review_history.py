@@ -7,6 +7,7 @@ the whole history goes through ``bench/sweep_review.py``: none refused.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -190,3 +191,22 @@ def test_a_member_of_a_shared_type_is_one_item(
         "member 'logtimestamp' was added; reaches command chardev-add (23 paths), "
         "command chardev-change (23 paths)" in out
     )
+
+
+def test_changes_say_where_the_element_is_defined(
+    history: Path, capsys: pytest.CaptureFixture[str], shared_corpus: Path
+) -> None:
+    code, out = _review(
+        history, "migration: Drop deprecated QMP command query-migrationthreads", capsys
+    )
+    assert code == 0 and "the policy's two releases held (qapi/migration.json:" in out, out
+    # diff of two QAPI trees: JSON and SARIF carry the definition's file and line
+    qapi = shared_corpus / "qapi"
+    sides = [str(qapi / tag / "qapi-schema.json") for tag in ("v8.2.0", "v9.2.0")]
+    main(["diff", *sides, "--output", "json"])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert findings and all(f["location"]["line"] for f in findings), findings[:3]
+    assert {Path(f["location"]["file"]).parent.name for f in findings} <= {"v8.2.0", "v9.2.0"}
+    main(["diff", *sides, "--output", "sarif"])
+    results = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    assert all(r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in results)

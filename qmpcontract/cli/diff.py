@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from qmpcontract.check.baseline import BaselineEntry, load_baseline
@@ -65,12 +67,31 @@ def qapi_loader() -> QapiLoader | None:
     return loader
 
 
+def _placed(
+    change: Change,
+    old: Mapping[str, tuple[str, int]],
+    new: Mapping[str, tuple[str, int]],
+) -> Change:
+    """*change* with the place its element is defined in QAPI sources, where known.
+
+    The new side's definition, or the old side's for what the new side no longer has.
+    """
+    first = change.element.split(", ")[0]
+    place = new.get(first) or old.get(first)
+    if place is None:
+        return change
+    return replace(change, defined_at=Location(place[0], place[1] or None))
+
+
 def compare(old: list[Side], new: list[Side], include_unstable: bool) -> list[DiffPair]:
     """Diff every pair of contracts the two sides share."""
     pairs = []
     for before, after in pair_sides(old, new):
         differ = Differ(before.context, after.context, include_unstable)
-        changes = differ.diff(before.contract, after.contract)
+        changes = [
+            _placed(c, before.places, after.places)
+            for c in differ.diff(before.contract, after.contract)
+        ]
         pairs.append(
             DiffPair(
                 before.contract.ref,

@@ -7,6 +7,7 @@ import functools
 import shutil
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from qmpcontract.cli.common import contracts_for
@@ -92,6 +93,18 @@ def _changes(trees: ReviewTrees) -> list[Change]:
     return changes
 
 
+def _relative(change: Change, trees: ReviewTrees) -> Change:
+    """*change* with its definition's place named inside the tree (``qapi/block-core.json``)."""
+    place = change.defined_at
+    if place is None:
+        return change
+    for root in (trees.new, trees.old):
+        path = Path(place.file)
+        if path.is_relative_to(root):
+            return replace(change, defined_at=replace(place, file=str(path.relative_to(root))))
+    return change
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``qmpcontract review``; return the exit code."""
     contracts = list(contracts_for(args.contracts).current())  # a broken set stops it first
@@ -104,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         if not trees.changed:
             sys.stdout.write(f"{args.target}: no change under qapi/ or contracts/\n")
             return 0
-        changes = _changes(trees)
+        changes = [_relative(c, trees) for c in _changes(trees)]
         if args.repo is not None:  # the history says when a removed element was deprecated
             changes = [
                 checked_removal(c, args.repo, trees.label_old, trees.label_new) for c in changes

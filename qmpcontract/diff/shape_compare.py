@@ -24,6 +24,7 @@ from qmpcontract.diff.shapes import (
     Scalar,
     Shape,
 )
+from qmpcontract.location import Location
 from qmpcontract.model.contract import ElementStatus, Level
 
 
@@ -39,6 +40,7 @@ class Change:
     old: str | None = None
     new: str | None = None
     pointer: str = ""  # JSON pointer of the element in the contract that has it
+    defined_at: Location | None = None  # the element's definition in QAPI sources (file, line)
 
 
 def _unstable(name: str, status: str) -> bool:

@@ -32,7 +32,11 @@ def to_snapshot(
     commands: dict[str, api.Command] = {}
     events: dict[str, api.Event] = {}
     types: dict[str, api.ApiType] = {}
+    places: dict[str, tuple[str, int]] = {}
     for entity in entities.values():
+        if isinstance(entity, ent.Command | ent.Event) and entity.info is not None:
+            kind = "command" if isinstance(entity, ent.Command) else "event"
+            places[f"{kind} {entity.name}"] = (entity.info.file, entity.info.line or 0)
         features = _names(entity.features)
         condition = copy.deepcopy(entity.ifcond)
         if isinstance(entity, ent.Command):
@@ -57,7 +61,7 @@ def to_snapshot(
             types[entity.name] = _type(entity, features)
     notes: tuple[str, ...] = (f"QAPI dialect: {source.dialect.value}", f"{len(source.files)} files")
     notes += tuple(f"include file not in the tree, left out: {name}" for name in source.skipped)
-    return api.ApiSnapshot(commands, events, types, version, source.root, notes)
+    return api.ApiSnapshot(commands, events, types, version, source.root, notes, places)
 
 
 def load_qapi_snapshot(

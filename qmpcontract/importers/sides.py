@@ -15,8 +15,8 @@ resolve in.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qmpcontract.contract.loader import load_contracts
@@ -38,6 +38,7 @@ class Side:
     contract: Contract
     context: Sequence[Contract]
     source: str
+    places: Mapping[str, tuple[str, int]] = field(default_factory=dict)  # QAPI: file, line
 
 
 def _is_contract_file(path: Path) -> bool:
@@ -85,7 +86,7 @@ def load_side(
         contract = snapshot_to_contract(
             snapshot, found, f"QAPI sources at {root}", "qemu-qapi", masked_names=False
         )
-        return [Side(contract, [contract], str(root))]
+        return [Side(contract, [contract], str(root), snapshot.places)]
     if _is_contract_file(path):
         contracts = load_contracts(path.resolve().parent.parent)
         chosen = [c for c in contracts if Path(c.path).resolve() == path.resolve()]

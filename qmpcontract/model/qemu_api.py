@@ -134,6 +134,8 @@ class ApiSnapshot:
     version: QemuVersion | None = None
     source: str = ""  # where it came from (a file, a transcript and message index)
     notes: tuple[str, ...] = field(default=())
+    # Where each command and event is defined ("command NAME": (file, line)): QAPI sources only.
+    places: Mapping[str, tuple[str, int]] = field(default_factory=dict)
 
     def type(self, type_id: str) -> ApiType:
         """The type with this id.

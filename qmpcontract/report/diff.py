@@ -55,13 +55,18 @@ class DiffReport:
         return any(c.level.rank <= self.fail_on.rank for _, c in self.changes)
 
 
+def _where(pair: DiffPair, change: Change) -> Location:
+    """Where a change is: its element's QAPI definition (file, line), else its pointer."""
+    return change.defined_at or Location(pair.file, pointer=change.pointer)
+
+
 def as_finding(pair: DiffPair, change: Change) -> Finding:
     """A change as a Finding (for renderers shared with ``check``)."""
     return Finding(
         change.rule_id,
         change.level,
         change.message,
-        Location(pair.file, pointer=change.pointer),
+        _where(pair, change),
         expected=change.old,
         actual=change.new,
         context=f"{change.element} {change.path}".strip(),
@@ -88,7 +93,8 @@ def render_text(report: DiffReport) -> str:
     for pair in report.pairs:
         lines.append(f"{pair.old} -> {pair.new}: {len(pair.changes)} change(s)")
         for change in sorted(pair.changes, key=lambda c: (c.level.rank, c.element, c.path)):
-            lines.append(f"  {change.level.value} [{change.rule_id}] {change.message}")
+            at = f" ({change.defined_at})" if change.defined_at is not None else ""
+            lines.append(f"  {change.level.value} [{change.rule_id}] {change.message}{at}")
     lines.append(summary_line(report))
     lines.extend(f"note: {n}" for n in report.notes)
     return "\n".join(lines) + "\n"
@@ -100,7 +106,7 @@ def change_json(pair: DiffPair, change: Change) -> dict[str, Any]:
         "rule_id": change.rule_id,
         "level": change.level.value,
         "message": change.message,
-        "location": location_json(Location(pair.file, pointer=change.pointer)),
+        "location": location_json(_where(pair, change)),
         "element": change.element,
         "path": change.path,
         "old": change.old,

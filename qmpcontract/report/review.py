@@ -26,7 +26,8 @@ def render_markdown(items: Sequence[ChecklistItem], title: str) -> str:
     for item in items:
         change = item.change
         box = "[x]" if change.level is Level.MAY else "[ ]"
-        lines.append(f"- {box} **{change.level.value}** `{change.rule_id}`: {change.message}")
+        at = f" ({change.defined_at})" if change.defined_at is not None else ""
+        lines.append(f"- {box} **{change.level.value}** `{change.rule_id}`: {change.message}{at}")
         for rule_id, level, statement in item.rules:
             lines.append(f"  - affects `{rule_id}` ({level}): {statement}")
         lines.extend(f"  - {action}" for action in item.actions)
@@ -50,7 +51,8 @@ def render_email(items: Sequence[ChecklistItem], title: str) -> str:
             continue
         lines += ["", f"{level.value}:"]
         for item in chosen:
-            lines.append(wrap.fill(f"  * [{item.change.rule_id}] {item.change.message}"))
+            at = f" ({item.change.defined_at})" if item.change.defined_at is not None else ""
+            lines.append(wrap.fill(f"  * [{item.change.rule_id}] {item.change.message}{at}"))
             for rule_id, rule_level, _ in item.rules:
                 lines.append(wrap.fill(f"    - affects {rule_id} ({rule_level})"))
             for action in item.actions:
