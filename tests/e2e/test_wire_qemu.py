@@ -50,7 +50,8 @@ class _Wire:
         self.wait(1)  # the greeting
 
     def send(self, data: bytes) -> None:
-        self.sock.settimeout(120)
+        # 64 MiB through the recorder into QEMU's lexer: minutes on a busy 2-core machine
+        self.sock.settimeout(600)
         self.sock.sendall(data)
 
     def wait(self, count: int, grace: float = 0.2, timeout: float = 20.0) -> int:
