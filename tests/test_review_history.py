@@ -210,3 +210,32 @@ def test_changes_say_where_the_element_is_defined(
     main(["diff", *sides, "--output", "sarif"])
     results = json.loads(capsys.readouterr().out)["runs"][0]["results"]
     assert all(r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in results)
+
+
+def test_a_series_is_reviewed_patch_by_patch_and_in_total(
+    history: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # an mbox of two patches, as 'git format-patch --stdout' (or 'b4 am') writes it
+    sha = _commit(history, "chardev: add logtimestamp option")
+    mbox = subprocess.run(
+        ["git", "-C", str(history), "format-patch", "--stdout", f"{sha}~2..{sha}"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    (tmp_path / "series.mbox").write_bytes(mbox)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(history), "archive", f"{sha}~2"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    code = main(["review", str(tmp_path / "series.mbox"), "--tree", str(tree)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    titles = [line for line in out.splitlines() if line.startswith("## QMP review: ")]
+    assert titles == [
+        "## QMP review: 1/2 [PATCH 1/2] qapi: Add hexagon to SysEmuTarget",
+        "## QMP review: 2/2 [PATCH 2/2] chardev: add logtimestamp option",
+        "## QMP review: the whole series (2 patches)",
+    ]
+    assert "3 wire-visible change(s): 0 MUST, 2 SHOULD, 1 MAY." in out  # the total

@@ -15,10 +15,11 @@ from qmpcontract.cli.diff import compare
 from qmpcontract.diff.compare import Change
 from qmpcontract.importers.qapi_snapshot import load_qapi_snapshot
 from qmpcontract.importers.sides import QapiLoader, load_side
+from qmpcontract.model.contract import Contract
 from qmpcontract.report.review import render_email, render_markdown
-from qmpcontract.review.checklist import checklist
+from qmpcontract.review.checklist import ChecklistItem, checklist
 from qmpcontract.review.deprecations import checked_removal
-from qmpcontract.review.trees import ReviewTrees, from_git_range, from_patch
+from qmpcontract.review.trees import ReviewTrees, from_git_range, from_patch, split_series
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -105,11 +106,49 @@ def _relative(change: Change, trees: ReviewTrees) -> Change:
     return change
 
 
+def _items(trees: ReviewTrees, contracts: list[Contract], repo: Path | None) -> list[ChecklistItem]:
+    changes = [_relative(c, trees) for c in _changes(trees)]
+    if repo is not None:  # the history says when a removed element was deprecated
+        changes = [checked_removal(c, repo, trees.label_old, trees.label_new) for c in changes]
+    return checklist(changes, contracts)
+
+
+def _series(
+    args: argparse.Namespace, contracts: list[Contract], workdir: Path
+) -> list[tuple[str, list[ChecklistItem]]] | None:
+    """A section per patch of a series, each on the tree the ones before made, then one total.
+
+    The series is an mbox as ``git format-patch --stdout`` or ``b4 am`` writes it.
+    None if the file holds one patch.
+    """
+    series = split_series(Path(args.target), workdir / "series")
+    if len(series) < 2:
+        return None
+    sections = []
+    tree, first = args.tree, None
+    for number, (subject, part) in enumerate(series, start=1):
+        trees = from_patch(part, tree, workdir / f"{number:04d}")
+        first = first or trees
+        sections.append((f"{number}/{len(series)} {subject}", _items(trees, contracts, None)))
+        tree = trees.new
+    assert first is not None
+    whole = ReviewTrees(
+        first.old, tree, ("qapi",), first.label_old, f"{first.label_old} + the whole series"
+    )
+    sections.append((f"the whole series ({len(series)} patches)", _items(whole, contracts, None)))
+    return sections
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``qmpcontract review``; return the exit code."""
     contracts = list(contracts_for(args.contracts).current())  # a broken set stops it first
     workdir = Path(tempfile.mkdtemp(prefix="qmpcontract-review-"))
+    render = render_markdown if args.format == "markdown" else render_email
     try:
+        series = _series(args, contracts, workdir) if args.tree is not None else None
+        if series is not None:
+            sys.stdout.write("\n".join(render(items, title) for title, items in series))
+            return _verdict(args, series[-1][1])
         if args.repo is not None:
             trees = from_git_range(args.repo, args.target, workdir)
         else:
@@ -117,17 +156,14 @@ def run(args: argparse.Namespace) -> int:
         if not trees.changed:
             sys.stdout.write(f"{args.target}: no change under qapi/ or contracts/\n")
             return 0
-        changes = [_relative(c, trees) for c in _changes(trees)]
-        if args.repo is not None:  # the history says when a removed element was deprecated
-            changes = [
-                checked_removal(c, args.repo, trees.label_old, trees.label_new) for c in changes
-            ]
+        items = _items(trees, contracts, args.repo)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    items = checklist(changes, contracts)
-    title = f"{trees.label_old} -> {trees.label_new}"
-    render = render_markdown if args.format == "markdown" else render_email
-    sys.stdout.write(render(items, title))
+    sys.stdout.write(render(items, f"{trees.label_old} -> {trees.label_new}"))
+    return _verdict(args, items)
+
+
+def _verdict(args: argparse.Namespace, items: list[ChecklistItem]) -> int:
     if args.fail_on == "never":
         return 0
     limit = {"must": 0, "should": 1, "may": 2}[args.fail_on]

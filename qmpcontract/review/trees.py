@@ -13,6 +13,7 @@ failure is a located input error.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -146,3 +147,39 @@ def from_patch(patch: Path, tree: Path, workdir: Path | None = None) -> ReviewTr
     shutil.rmtree(new / ".git", ignore_errors=True)
     watched = [c for c in changed if c.split("/", 1)[0] in WATCHED]
     return ReviewTrees(old, new, tuple(watched), tree.name, f"{tree.name} + {patch.name}")
+
+
+_MBOX_FROM = re.compile(rb"^From \S+ .*\n", re.M)  # git format-patch and b4 am write these
+_SUBJECT = re.compile(rb"^Subject: (.*(?:\n[ \t].*)*)", re.M)
+
+
+def split_series(patch: Path, workdir: Path) -> list[tuple[str, Path]]:
+    """The patches of an mbox in order, each written to a file of its own, with its subject.
+
+    A file holding one patch (or none that looks like mail) is returned as it is.
+    """
+    try:
+        data = patch.read_bytes()
+    except OSError:  # from_patch says what is wrong with it
+        return [(patch.name, patch)]
+    starts = [m.start() for m in _MBOX_FROM.finditer(data)]
+    if len(starts) < 2:
+        return [(_subject(data) or patch.name, patch)]
+    parts = [data[a:b] for a, b in zip(starts, [*starts[1:], len(data)], strict=True)]
+    parts = [p for p in parts if b"\ndiff --git " in p or b"\n--- " in p]
+    if len(parts) < 2:
+        return [(_subject(data) or patch.name, patch)]
+    workdir.mkdir(parents=True, exist_ok=True)
+    found = []
+    for number, part in enumerate(parts, start=1):
+        path = workdir / f"{number:04d}.patch"
+        path.write_bytes(part)
+        found.append((_subject(part) or f"patch {number}", path))
+    return found
+
+
+def _subject(mail: bytes) -> str:
+    found = _SUBJECT.search(mail)
+    if found is None:
+        return ""
+    return " ".join(found.group(1).decode("utf-8", "replace").split())
