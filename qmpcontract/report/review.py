@@ -15,14 +15,39 @@ def _summary(items: Sequence[ChecklistItem]) -> str:
     return ", ".join(f"{levels.get(level, 0)} {level.value}" for level in Level)
 
 
+def _area(item: ChecklistItem) -> str:
+    """Where a change is, coarsely: its QAPI module (``migration``), else its element's kind."""
+    place = item.change.defined_at
+    if place is not None:
+        return place.file.rsplit("/", 1)[-1].removesuffix(".json")
+    return item.change.element.partition(" ")[0]
+
+
+def _table(items: Sequence[ChecklistItem]) -> list[str]:
+    """Changes by area and level, the first thing a reviewer reads."""
+    counts = Counter((_area(i), i.change.level) for i in items)
+    areas = sorted({area for area, _ in counts})
+    lines = ["| area | " + " | ".join(level.value for level in Level) + " |"]
+    lines.append("|---|" + "---:|" * len(Level))
+    for area in areas:
+        cells = " | ".join(str(counts.get((area, level), 0)) for level in Level)
+        lines.append(f"| {area} | {cells} |")
+    return lines
+
+
 def render_markdown(items: Sequence[ChecklistItem], title: str) -> str:
-    """A markdown checklist: MUST and SHOULD items unticked, MAY items for the record."""
+    """A markdown checklist opened by a table of changes by area and level.
+
+    MUST and SHOULD items unticked, MAY items for the record.
+    """
     lines = [
         f"## QMP review: {title}",
         "",
         f"{len(items)} wire-visible change(s): {_summary(items)}.",
         "",
     ]
+    if items:
+        lines += [*_table(items), ""]
     for item in items:
         change = item.change
         box = "[x]" if change.level is Level.MAY else "[ ]"
