@@ -105,3 +105,51 @@ def test_architecture_document_names_every_package() -> None:
     for path in PACKAGE.iterdir():
         if path.is_dir() and (path / "__init__.py").exists():
             assert f"qmpcontract/{path.name}/" in text, path.name
+
+
+def _module_imports(path: Path) -> set[str]:
+    """The qmpcontract modules *path* imports (``from pkg import mod`` counted as ``pkg.mod``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("qmpcontract."))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("qmpcontract"):
+            module = str(node.module)
+            found.add(module)
+            found.update(f"{module}.{a.name}" for a in node.names)
+    return found
+
+
+def test_no_import_circle() -> None:
+    names = {
+        ".".join(("qmpcontract", *p.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(
+            ".__init__"
+        ): p
+        for p in MODULES
+    }
+    graph = {
+        name: {m for m in _module_imports(path) if m in names and m != name}
+        for name, path in names.items()
+    }
+    # a package's __init__ re-exporting its modules is no circle of theirs
+    graph = {n: {m for m in deps if not n.startswith(m + ".")} for n, deps in graph.items()}
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(name: str) -> None:
+        state[name] = 1
+        stack.append(name)
+        for dep in sorted(graph[name]):
+            if state.get(dep) == 1:
+                raise AssertionError(
+                    "import circle: " + " -> ".join([*stack[stack.index(dep) :], dep])
+                )
+            if dep not in state:
+                visit(dep)
+        stack.pop()
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name)

@@ -19,8 +19,7 @@ import pytest
 
 from qmpcontract.contract import lint_paths
 from qmpcontract.errors import InputError
-from qmpcontract.importers.qapi_schema import load_qapi
-from qmpcontract.importers.qapi_snapshot import load_qapi_snapshot
+from qmpcontract.importers.qapi_schema import load_qapi, load_qapi_snapshot
 from qmpcontract.importers.sources import load_introspection
 from qmpcontract.importers.to_contract import snapshot_contract
 from qmpcontract.model.qemu_api import (

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qmpcontract.cli import main
-from qmpcontract.importers.qapi_snapshot import load_qapi_snapshot
+from qmpcontract.importers.qapi_schema import load_qapi_snapshot
 from qmpcontract.importers.sources import load_introspection
 from qmpcontract.model.api_codec import decode, encode, stable_names
 from qmpcontract.model.versions import QemuVersion

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from qmpcontract.cli import main
-from qmpcontract.cli.diff import compare, qapi_loader
+from qmpcontract.cli.diff import compare
 from qmpcontract.contract import load_contracts
 from qmpcontract.diff.catalogue import REMOVALS
 from qmpcontract.diff.compare import Differ
@@ -51,9 +51,8 @@ def qemu_repo(shared_corpus: Path, tmp_path: Path) -> Path:
 
 
 def _expected_removals(shared_corpus: Path) -> list[str]:
-    loader = qapi_loader()
-    old = load_side(shared_corpus / "qapi" / "v7.2.0" / "qapi-schema.json", None, loader)
-    new = load_side(shared_corpus / "qapi" / "v8.2.0" / "qapi-schema.json", None, loader)
+    old = load_side(shared_corpus / "qapi" / "v7.2.0" / "qapi-schema.json")
+    new = load_side(shared_corpus / "qapi" / "v8.2.0" / "qapi-schema.json")
     (pair,) = compare(old, new, include_unstable=False)
     return [c.message for c in pair.changes if c.rule_id in REMOVALS]
 

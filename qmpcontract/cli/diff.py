@@ -12,7 +12,7 @@ from qmpcontract.check.baseline import BaselineEntry, load_baseline
 from qmpcontract.cli.common import parse_version, report_written, write_output
 from qmpcontract.diff.compare import Change, Differ
 from qmpcontract.errors import UsageError
-from qmpcontract.importers.sides import QapiLoader, Side, load_side, pair_sides
+from qmpcontract.importers.sides import Side, load_side, pair_sides
 from qmpcontract.location import Location
 from qmpcontract.model.contract import Level
 from qmpcontract.model.findings import Finding
@@ -55,16 +55,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("--old-version", metavar="VERSION", help="QEMU version of OLD")
     parser.add_argument("--new-version", metavar="VERSION", help="QEMU version of NEW")
     parser.set_defaults(func=run)
-
-
-def qapi_loader() -> QapiLoader | None:
-    """The QAPI front end, if this build has it."""
-    try:
-        from qmpcontract.importers import qapi_snapshot
-    except ImportError:
-        return None
-    loader: QapiLoader | None = getattr(qapi_snapshot, "load_qapi_snapshot", None)
-    return loader
 
 
 def _placed(
@@ -128,9 +118,8 @@ def _baseline(
 
 def run(args: argparse.Namespace) -> int:
     """Run ``qmpcontract diff``; return the exit code."""
-    loader = qapi_loader()
-    old = load_side(args.old, parse_version(args.old_version, "--old-version"), loader)
-    new = load_side(args.new, parse_version(args.new_version, "--new-version"), loader)
+    old = load_side(args.old, parse_version(args.old_version, "--old-version"))
+    new = load_side(args.new, parse_version(args.new_version, "--new-version"))
     pairs = compare(old, new, args.include_unstable)
     if not pairs:
         raise UsageError("OLD and NEW share no contract to compare")

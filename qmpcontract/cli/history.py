@@ -8,7 +8,6 @@ import re
 import sys
 from pathlib import Path
 
-from qmpcontract.cli.diff import qapi_loader
 from qmpcontract.diff.history import Timeline, history, render_history_text
 from qmpcontract.errors import UsageError
 from qmpcontract.importers.sides import load_side
@@ -61,7 +60,7 @@ def _snapshots(files: list[Path]) -> list[tuple[QemuVersion, Contract]]:
     snapshots: list[tuple[QemuVersion, Contract]] = []
     for path in files:
         try:
-            side = load_side(path, None, qapi_loader())
+            side = load_side(path)
         except Exception as exc:  # a directory may hold files without a schema
             if isinstance(exc, UsageError):
                 raise

@@ -97,7 +97,7 @@ def _write(document: dict[str, object], given: str | None) -> None:
 
 
 def _qapi(args: argparse.Namespace) -> int:
-    from qmpcontract.importers.qapi_snapshot import load_qapi_snapshot
+    from qmpcontract.importers.qapi_schema import load_qapi_snapshot
 
     snapshot, version = load_qapi_snapshot(
         args.root, parse_version(args.qemu_version, "--qemu-version"), args.include_root

@@ -13,7 +13,7 @@ from pathlib import Path
 from qmpcontract.cli.common import contracts_for
 from qmpcontract.cli.diff import compare
 from qmpcontract.diff.compare import Change
-from qmpcontract.importers.qapi_snapshot import load_qapi_snapshot
+from qmpcontract.importers.qapi_schema import load_qapi_snapshot
 from qmpcontract.importers.sides import QapiLoader, load_side
 from qmpcontract.model.contract import Contract
 from qmpcontract.report.review import render_email, render_markdown

@@ -18,15 +18,18 @@ Every builtin is there, with its JSON type and, for integers, its range.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
+from qmpcontract.errors import InputError, InputReadError
 from qmpcontract.importers import qapi_defs as defs
 from qmpcontract.importers import qapi_entities as ent
 from qmpcontract.importers.qapi_docs import DocChecker
 from qmpcontract.importers.qapi_expr import check_expressions
 from qmpcontract.importers.qapi_names import SPECIAL_FEATURES
 from qmpcontract.importers.qapi_snapshot import to_snapshot
+from qmpcontract.location import Location
 from qmpcontract.model.qemu_api import ApiSnapshot
 from qmpcontract.model.versions import QemuVersion
 from qmpcontract.read.qapi import Dialect, QapiDoc, QapiSource, parse_qapi
@@ -52,6 +55,7 @@ _OTHER_BUILTINS = {
     "any": "value",
     "null": "null",
 }
+_TAG = re.compile(r"v?(\d+\.\d+(\.\d+)?)")  # a release tag: a directory's name
 QTYPE_VALUES = ("none", "qnull", "qnum", "qstring", "qdict", "qlist", "qbool")
 
 
@@ -78,6 +82,62 @@ def load_qapi(
     source = parse_qapi(root, dialect, include_root, doc_rules=doc_rules, skip_missing=skip_missing)
     schema = QapiSchema(source)
     return to_snapshot(schema.entities, source, version)
+
+
+def load_qapi_snapshot(
+    root: Path,
+    version: QemuVersion | None = None,
+    include_root: Path | None = None,
+    *,
+    doc_rules: bool = True,
+    skip_missing: bool = False,
+) -> tuple[ApiSnapshot, QemuVersion]:
+    """The snapshot of the QAPI schema at *root*, and the QEMU version it is of.
+
+    The version is *version*, else the one the QEMU source tree states (its
+    ``VERSION`` file, next to ``qapi/`` or, before 2017, next to the root
+    ``qapi-schema.json``), else a directory named after a release tag
+    (``v7.2.0/qapi-schema.json``).  *doc_rules*, *skip_missing*: see
+    :func:`~qmpcontract.read.qapi.parse_qapi`.  This is what ``qmpcontract
+    diff`` uses for a side given as QAPI sources.
+
+    :raise QapiError: if the schema is not valid (see ``load_qapi``).
+    :raise InputReadError: if *root* is not a file.
+    :raise InputError: if the version is not given and cannot be found.
+    """
+    if not Path(root).is_file():
+        what = "no such file or directory"
+        if Path(root).is_dir():
+            what = "a directory, not a QAPI root file"
+        raise InputReadError(what, Location(str(root)))
+    found = version or _tree_version(Path(root))
+    if found is None:
+        raise InputError(
+            "the QEMU version of these QAPI sources is unknown "
+            "(no VERSION file, no directory named after a release): give it with --qemu-version "
+            "(with diff: --old-version, --new-version)",
+            Location(str(root)),
+        )
+    snapshot = load_qapi(
+        root,
+        version=found,
+        include_root=include_root,
+        doc_rules=doc_rules,
+        skip_missing=skip_missing,
+    )
+    return snapshot, found
+
+
+def _tree_version(root: Path) -> QemuVersion | None:
+    here = root.resolve().parent
+    layouts = [here.parent / "VERSION"] if here.name == "qapi" else [here / "VERSION"]
+    candidates = [p.read_text(encoding="utf-8").strip() for p in layouts if p.is_file()]
+    candidates.append(root.resolve().parent.name)
+    for text in candidates:
+        match = _TAG.fullmatch(text)
+        if match is not None:
+            return QemuVersion.parse(match.group(1))
+    return None
 
 
 _Head = tuple[str, SourceInfo, str, "QapiDoc | None", object, list[ent.Member]]

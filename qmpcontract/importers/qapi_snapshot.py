@@ -11,18 +11,12 @@ features by name.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping
-from pathlib import Path
 
-from qmpcontract.errors import InputError, InputReadError
 from qmpcontract.importers import qapi_entities as ent
-from qmpcontract.location import Location
 from qmpcontract.model import qemu_api as api
 from qmpcontract.model.versions import QemuVersion
 from qmpcontract.read.qapi import QapiSource
-
-_TAG = re.compile(r"v?(\d+\.\d+(\.\d+)?)")
 
 
 def to_snapshot(
@@ -62,64 +56,6 @@ def to_snapshot(
     notes: tuple[str, ...] = (f"QAPI dialect: {source.dialect.value}", f"{len(source.files)} files")
     notes += tuple(f"include file not in the tree, left out: {name}" for name in source.skipped)
     return api.ApiSnapshot(commands, events, types, version, source.root, notes, places)
-
-
-def load_qapi_snapshot(
-    root: Path,
-    version: QemuVersion | None = None,
-    include_root: Path | None = None,
-    *,
-    doc_rules: bool = True,
-    skip_missing: bool = False,
-) -> tuple[api.ApiSnapshot, QemuVersion]:
-    """The snapshot of the QAPI schema at *root*, and the QEMU version it is of.
-
-    The version is *version*, else the one the QEMU source tree states (its
-    ``VERSION`` file, next to ``qapi/`` or, before 2017, next to the root
-    ``qapi-schema.json``), else a directory named after a release tag
-    (``v7.2.0/qapi-schema.json``).  *doc_rules*, *skip_missing*: see
-    :func:`~qmpcontract.read.qapi.parse_qapi`.  This is what ``qmpcontract
-    diff`` uses for a side given as QAPI sources.
-
-    :raise QapiError: if the schema is not valid (see ``load_qapi``).
-    :raise InputReadError: if *root* is not a file.
-    :raise InputError: if the version is not given and cannot be found.
-    """
-    from qmpcontract.importers.qapi_schema import load_qapi  # here: it imports this module
-
-    if not Path(root).is_file():
-        what = "no such file or directory"
-        if Path(root).is_dir():
-            what = "a directory, not a QAPI root file"
-        raise InputReadError(what, Location(str(root)))
-    found = version or _tree_version(Path(root))
-    if found is None:
-        raise InputError(
-            "the QEMU version of these QAPI sources is unknown "
-            "(no VERSION file, no directory named after a release): give it with --qemu-version "
-            "(with diff: --old-version, --new-version)",
-            Location(str(root)),
-        )
-    snapshot = load_qapi(
-        root,
-        version=found,
-        include_root=include_root,
-        doc_rules=doc_rules,
-        skip_missing=skip_missing,
-    )
-    return snapshot, found
-
-
-def _tree_version(root: Path) -> QemuVersion | None:
-    here = root.resolve().parent
-    layouts = [here.parent / "VERSION"] if here.name == "qapi" else [here / "VERSION"]
-    candidates = [p.read_text(encoding="utf-8").strip() for p in layouts if p.is_file()]
-    candidates.append(root.resolve().parent.name)
-    for text in candidates:
-        match = _TAG.fullmatch(text)
-        if match is not None:
-            return QemuVersion.parse(match.group(1))
-    return None
 
 
 def _names(features: list[ent.Member]) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from qmpcontract.contract.loader import load_contracts
 from qmpcontract.errors import InputError
+from qmpcontract.importers.qapi_schema import load_qapi_snapshot
 from qmpcontract.importers.self_described import snapshot_to_contract
 from qmpcontract.importers.sources import load_introspection
 from qmpcontract.location import Location
@@ -67,9 +68,11 @@ def _is_qapi(path: Path) -> bool:
 
 
 def load_side(
-    path: Path, version: QemuVersion | None = None, qapi: QapiLoader | None = None
+    path: Path, version: QemuVersion | None = None, qapi: QapiLoader = load_qapi_snapshot
 ) -> list[Side]:
     """The contracts a path stands for.
+
+    *qapi* reads QAPI sources (``review`` reads them without the documentation rules).
 
     :raise InputError: if the path cannot be read as any kind of side.
     """
@@ -79,8 +82,6 @@ def load_side(
         contracts = load_contracts(path)
         return [Side(c, list(contracts), str(path)) for c in contracts.current()]
     if _is_qapi(path):
-        if qapi is None:
-            raise InputError("reading QAPI sources is not available", Location(str(path)))
         root = path / "qapi-schema.json" if path.is_dir() else path
         snapshot, found = qapi(root, version)
         contract = snapshot_to_contract(

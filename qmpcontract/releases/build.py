@@ -35,7 +35,7 @@ import orjson
 
 from qmpcontract.errors import InputError
 from qmpcontract.importers.introspection import snapshot_from_schema
-from qmpcontract.importers.qapi_snapshot import load_qapi_snapshot
+from qmpcontract.importers.qapi_schema import load_qapi_snapshot
 from qmpcontract.location import Location
 from qmpcontract.model.api_codec import Entity, encode, stable_names
 from qmpcontract.model.qemu_api import ApiSnapshot
