@@ -312,16 +312,6 @@ def _merge_same_defect(
     return merged
 
 
-# Check kinds that only look at the contract's own commands and events: a session that
-# uses none of them cannot break such a rule, so the rule does not run on it.
-_ELEMENT_SCOPED = frozenset(
-    {
-        "arguments-schema", "returns-schema", "event-data-schema", "error-class-allowed",
-        "deprecated-use", "declared-unimplemented", "version-window", "job-terminal-event",
-    }
-)  # fmt: skip
-
-
 def _elements(ctx: RuleContext) -> frozenset[str] | None:
     """The names a session must use for the rule to have anything to judge, or None."""
     kind = ctx.rule.check.kind if ctx.rule.check is not None else ""
@@ -331,7 +321,7 @@ def _elements(ctx: RuleContext) -> frozenset[str] | None:
         return frozenset(name for name, c in ctx.commands().items() if c.job is not None)
     if kind == "job-verbs":
         return frozenset({str(ctx.params["event"]), *(v["command"] for v in ctx.params["verbs"])})
-    if kind in _ELEMENT_SCOPED:
+    if kind in CHECK_KINDS and CHECK_KINDS[kind].element_scoped:
         names = {*ctx.commands(), *ctx.events(), *(e.name for e in ctx.contract.events)}
         return frozenset(names)
     return None

@@ -42,6 +42,9 @@ class CheckKind:
     params_schema: FrozenJson
     element_params: tuple[tuple[str, ElementKind], ...] = ()
     schema_params: tuple[str, ...] = ()
+    # Judges only the contract's own commands and events: a session (a whole connection)
+    # that uses none of them cannot break it, and the rule does not run on it.
+    element_scoped: bool = False
 
 
 _NO_PARAMS: dict[str, object] = {"type": "object", "additionalProperties": False}
@@ -61,8 +64,11 @@ def _kind(
     params: Mapping[str, object] = _NO_PARAMS,
     element_params: tuple[tuple[str, ElementKind], ...] = (),
     schema_params: tuple[str, ...] = (),
+    element_scoped: bool = False,
 ) -> CheckKind:
-    return CheckKind(name, scope, summary, freeze(params), element_params, schema_params)
+    return CheckKind(
+        name, scope, summary, freeze(params), element_params, schema_params, element_scoped
+    )
 
 
 _STATES = {"type": "array", "items": _NAME, "minItems": 1, "uniqueItems": True}
@@ -131,6 +137,7 @@ _KINDS = (
         "A request's 'arguments' validate against the command's argument schema.",
         _ONLY,
         element_params=(("commands", ElementKind.COMMAND),),
+        element_scoped=True,
     ),
     _kind(
         "returns-schema",
@@ -138,6 +145,7 @@ _KINDS = (
         "A success response's 'return' validates against the command's return schema.",
         _ONLY,
         element_params=(("commands", ElementKind.COMMAND),),
+        element_scoped=True,
     ),
     _kind(
         "event-data-schema",
@@ -149,6 +157,7 @@ _KINDS = (
             "additionalProperties": False,
         },
         element_params=(("events", ElementKind.EVENT),),
+        element_scoped=True,
     ),
     _kind(
         "error-class-allowed",
@@ -156,6 +165,7 @@ _KINDS = (
         "An error response to a command uses one of the error classes the command lists.",
         _ONLY,
         element_params=(("commands", ElementKind.COMMAND),),
+        element_scoped=True,
     ),
     _kind(
         "error-spelling",
@@ -167,6 +177,7 @@ _KINDS = (
         "deprecated-use",
         Scope.TRANSCRIPT,
         "A client uses a deprecated element (what '-compat deprecated-input=reject' refuses).",
+        element_scoped=True,
     ),
     _kind(
         "declared-unimplemented",
@@ -180,12 +191,14 @@ _KINDS = (
             "additionalProperties": False,
         },
         element_params=(("error_class", ElementKind.ERROR),),
+        element_scoped=True,
     ),
     _kind(
         "version-window",
         Scope.TRANSCRIPT,
         "An element is used on a producer version where it exists: not before its 'since', "
         "not from its removal on.",
+        element_scoped=True,
     ),
     # -- what a QEMU build declares (snapshot contracts) ----------------------------------
     _kind(
@@ -225,6 +238,7 @@ _KINDS = (
         "exactly one of its terminal events for that job id.",
         _ONLY,
         element_params=(("commands", ElementKind.COMMAND),),
+        element_scoped=True,
     ),
     _kind(
         "job-state-machine",
