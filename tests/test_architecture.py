@@ -15,7 +15,7 @@ import pytest
 from .conftest import REPO
 
 PACKAGE = REPO / "qmpcontract"
-LEAVES = {"qmpcontract", "location", "errors", "resources"}
+LEAVES = {"qmpcontract", "location", "errors", "resources", "text"}
 ALLOWED: dict[str, set[str]] = {
     "read": set(),
     "model": {"read"},
@@ -96,7 +96,7 @@ def test_module_size(path: Path) -> None:
 
 
 def test_leaf_modules_import_no_layer() -> None:
-    for name in ("location", "errors", "resources"):
+    for name in ("location", "errors", "resources", "text"):
         assert _imports(PACKAGE / f"{name}.py") <= LEAVES
 
 

@@ -50,6 +50,7 @@ from qmpcontract.model.transcript import (
 )
 from qmpcontract.model.versions import QemuVersion, SemVer
 from qmpcontract.read.messages import Direction, SessionBoundary, TranscriptItem
+from qmpcontract.text import shorten
 
 ExtraContracts = Callable[[Sequence[Session], QemuVersion | None], Supplement]
 
@@ -130,11 +131,6 @@ def select_contracts(
             continue
         chosen.append(versions[-1])
     return chosen
-
-
-def _shorten(text: str, limit: int = 300) -> str:
-    """An exception's text cut to *limit* characters (some quote whole schemas)."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _builtin(rule: BuiltinRule, message: str, location: Location) -> Finding:
@@ -341,7 +337,7 @@ def _run(
             _builtin(
                 RULE_CRASHED,
                 f"rule '{ctx.rule.id}' ({kind}) failed: {type(exc).__name__}: "
-                f"{_shorten(str(exc))} "
+                f"{shorten(str(exc))} "
                 f"at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}",
                 Location(ctx.info.name),
             )

@@ -13,6 +13,7 @@ from qmpcontract.check.registry import implements
 from qmpcontract.check.validators import explain, first_error
 from qmpcontract.model.findings import Finding
 from qmpcontract.model.transcript import Kind, Message, Session
+from qmpcontract.text import shorten
 
 _KINDS = {
     "greeting": Kind.GREETING,
@@ -24,8 +25,7 @@ _KINDS = {
 
 
 def _show(message: Message) -> str:
-    text = message.raw.text
-    return text if len(text) <= 120 else text[:117] + "..."
+    return shorten(message.raw.text)
 
 
 @implements("greeting-first")

@@ -33,6 +33,7 @@ from qmpcontract.model.frozen_json import copy_json
 from qmpcontract.model.schema_registry import contract_uri, schema_document
 from qmpcontract.model.schema_walk import ANNOTATION_KEYWORD, iter_subschemas
 from qmpcontract.model.versions import QemuVersion
+from qmpcontract.text import shorten
 
 
 def member_available(annotation: object, version: QemuVersion | None) -> bool:
@@ -333,7 +334,7 @@ def explain(error: ValidationError, base: str) -> tuple[str, str]:
     if validator == "enum" and isinstance(error.validator_value, list):
         options = ", ".join(repr(v) for v in error.validator_value)
         return f"{instance!r} is not one of {options}", pointer
-    message = error.message if len(error.message) <= 160 else error.message[:157] + "..."
+    message = shorten(error.message)
     return message, pointer
 
 

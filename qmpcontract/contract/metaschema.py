@@ -23,6 +23,7 @@ from qmpcontract.contract.problems import Problem, ProblemCode
 from qmpcontract.location import join_pointer, split_pointer
 from qmpcontract.read.located_json import LocatedJson
 from qmpcontract.resources import meta_schema
+from qmpcontract.text import shorten
 
 _JSON_TYPES = {
     dict: "an object",
@@ -121,8 +122,7 @@ def _type_name(value: object) -> str:
 def _quote(value: object) -> str:
     if isinstance(value, str):
         return repr(value)
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shorten(repr(value))
 
 
 def _then_context(error: ValidationError) -> str | None:
@@ -206,5 +206,5 @@ def explain(
     elif validator == "uniqueItems":
         yield problem("lists the same item twice")
     else:
-        message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+        message = shorten(error.message)
         yield problem(message)
