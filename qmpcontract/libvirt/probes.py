@@ -51,7 +51,7 @@ Present = Callable[[Condition], bool]
 
 KINDS = ("null", "string", "number", "value", "int", "boolean")
 _KIND_OF = {"integer": "int"}  # the snapshot's json_type -> introspection's json-type
-_MAX_DEPTH = 1000  # as libvirt: a walk deeper than this is a broken schema
+_MAX_DEPTH = 200  # a walk deeper than this is a broken schema (libvirt: 1000)
 _EMPTY = ObjectType("", ())  # what a command without arguments or return has
 
 
