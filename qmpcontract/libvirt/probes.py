@@ -40,8 +40,10 @@ from qmpcontract.model.qemu_api import (
     ApiSnapshot,
     ArrayType,
     BuiltinType,
+    Command,
     Condition,
     EnumType,
+    Event,
     Member,
     ObjectType,
 )
@@ -98,23 +100,20 @@ def evaluate(query: str, api: ApiSnapshot, *, present: Present | None = None) ->
     parts = parse_query(query)
     walk = _Walk(api, present or _always)
     head, rest = parts[0], parts[1:]
-    entity = api.commands.get(head)
-    event = api.events.get(head) if entity is None else None
-    condition = entity.condition if entity is not None else event.condition if event else None
-    if (entity is None and event is None) or not walk.present(condition):
+    target: Command | Event | None = api.commands.get(head) or api.events.get(head)
+    if target is None or not walk.present(target.condition):
         return False
     if not rest:
         return True
     step, name = _split(rest[0])
-    features = entity.features if entity is not None else event.features if event else ()
     if step == "$":
-        return name in features
+        return name in target.features
     if step in ("^", "!", "+", "*"):
         return False
     if name == "arg-type":
-        type_id = entity.arguments if entity is not None else event.data if event else None
-    elif name == "ret-type" and entity is not None:
-        type_id = entity.returns
+        type_id = target.arguments if isinstance(target, Command) else target.data
+    elif name == "ret-type" and isinstance(target, Command):
+        type_id = target.returns
     else:
         return False
     return walk.walk(type_id, rest[1:], 0)
