@@ -38,5 +38,6 @@ def test_wheel_contains_contracts(tmp_path: Path) -> None:
     info = zipfile.ZipFile(wheel).getinfo("qmpcontract/releases/qemu-releases.json")
     assert info.compress_size < 3 * 2**20
     assert "qmpcontract/releases/old-error-table.json" in names
+    assert "qmpcontract/libvirt/libvirt-usage.json" in names  # what libvirt uses, for review
     # strategies and the pytest plugin are public API: their types are too (PEP 561)
     assert "qmpcontract/py.typed" in names

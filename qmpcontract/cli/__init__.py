@@ -20,6 +20,7 @@ from qmpcontract.cli import (
     fuzz,
     history,
     imports,
+    libvirt_usage,
     record,
     release_data,
     review,
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_parser(sub)
     api_index.add_parser(sub)
     release_data.add_parser(sub)
+    libvirt_usage.add_parser(sub)
     record.add_parser(sub)
     fuzz.add_parser(sub)
     add_examples(parser)

@@ -53,6 +53,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "qmpcontract release-data build --corpus ../shared/corpus "
         "-o qmpcontract/releases/qemu-releases.json",
     ),
+    "libvirt-usage": ("qmpcontract libvirt-usage list",),
+    "libvirt-usage list": ("qmpcontract libvirt-usage list",),
+    "libvirt-usage build": (
+        "qmpcontract libvirt-usage build --corpus ../shared/corpus "
+        "-o qmpcontract/libvirt/libvirt-usage.json",
+    ),
     "record": (
         "qmpcontract record -o run.jsonl --listen /tmp/qmp.sock --connect /run/qemu/qmp.sock",
         "qmpcontract record -o run.jsonl --listen /tmp/qmp.sock -- "
