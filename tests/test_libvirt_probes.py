@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from qmpcontract.importers.qapi_conditions import holds
-from qmpcontract.importers.qapi_snapshot import load_qapi_snapshot
+from qmpcontract.importers.qapi_schema import load_qapi_snapshot
 from qmpcontract.importers.sources import load_introspection
 from qmpcontract.libvirt.probes import (
     KINDS,
