@@ -238,4 +238,24 @@ def test_a_series_is_reviewed_patch_by_patch_and_in_total(
         "## QMP review: 2/2 [PATCH 2/2] chardev: add logtimestamp option",
         "## QMP review: the whole series (2 patches)",
     ]
-    assert "3 wire-visible change(s): 0 MUST, 2 SHOULD, 1 MAY." in out  # the total
+    # the total; the enum values are MUST for the review: libvirt sends query-target
+    assert "3 wire-visible change(s): 2 MUST, 0 SHOULD, 1 MAY." in out
+
+
+def test_what_libvirt_loses(history: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 'reconnect' of netdev_add's stream backend, deprecated for 'reconnect-ms', then removed
+    code, out = _review(history, "net/stream: remove deprecated 'reconnect' option", capsys)
+    assert code == 0, out
+    assert (
+        "`diff/libvirt-probe-changed`: libvirt 11.3: probe "
+        "`netdev_add/arg-type/+stream/reconnect` (QEMU_CAPS_NETDEV_STREAM_RECONNECT) "
+        "turns false" in out
+    )
+    # a SHOULD removal for QEMU's policy is MUST for the review: libvirt sends netdev_add
+    assert (
+        "**MUST** `diff/removed-after-deprecation`: command netdev_add: "
+        "arguments(type=stream).reconnect was removed [SHOULD for QEMU's rules; MUST for the "
+        "review: libvirt uses it]" in out
+    )
+    assert "  - libvirt 9.0 sends command 'netdev_add'" in out
+    assert "  - libvirt 11.3 sends command 'netdev_add'" in out

@@ -7,6 +7,7 @@ import functools
 import shutil
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,11 +15,15 @@ from qmpcontract.cli.common import contracts_for
 from qmpcontract.cli.diff import compare
 from qmpcontract.diff.compare import Change
 from qmpcontract.importers.qapi_schema import load_qapi_snapshot
-from qmpcontract.importers.sides import QapiLoader, load_side
+from qmpcontract.importers.sides import load_side
+from qmpcontract.libvirt.usage import LibvirtUsage, load_usage
 from qmpcontract.model.contract import Contract
+from qmpcontract.model.qemu_api import ApiSnapshot
+from qmpcontract.model.versions import QemuVersion
 from qmpcontract.report.review import render_email, render_markdown
 from qmpcontract.review.checklist import ChecklistItem, checklist
 from qmpcontract.review.deprecations import checked_removal
+from qmpcontract.review.libvirt import probe_changes
 from qmpcontract.review.trees import ReviewTrees, from_git_range, from_patch, split_series
 
 
@@ -66,11 +71,18 @@ def schema_root(tree: Path) -> Path | None:
     return None
 
 
-def _changes(trees: ReviewTrees) -> list[Change]:
+def _changes(trees: ReviewTrees, usages: Sequence[LibvirtUsage] = ()) -> list[Change]:
     changes: list[Change] = []
     # Without QEMU 10's rules for documentation text: a review never stops on them; and
     # an include file the tree lacks (a schema-only history) is left out, not fatal.
-    loader: QapiLoader = functools.partial(load_qapi_snapshot, doc_rules=False, skip_missing=True)
+    lenient = functools.partial(load_qapi_snapshot, doc_rules=False, skip_missing=True)
+    read: dict[Path, ApiSnapshot] = {}
+
+    def loader(root: Path, version: QemuVersion | None) -> tuple[ApiSnapshot, QemuVersion]:
+        snapshot, found = lenient(root, version)
+        read[root] = snapshot  # kept for libvirt's probes
+        return snapshot, found
+
     old_root, new_root = schema_root(trees.old), schema_root(trees.new)
     schema_changed = any(c.startswith("qapi") for c in trees.changed)
     if schema_changed and new_root is not None:
@@ -84,6 +96,8 @@ def _changes(trees: ReviewTrees) -> list[Change]:
             include_unstable=False,
         ):
             changes.extend(pair.changes)
+        if old_root in read and new_root in read:
+            changes.extend(probe_changes(read[old_root], read[new_root], usages))
     if any(c.startswith("contracts/") for c in trees.changed):
         for pair in compare(
             load_side(trees.old / "contracts"),
@@ -107,10 +121,11 @@ def _relative(change: Change, trees: ReviewTrees) -> Change:
 
 
 def _items(trees: ReviewTrees, contracts: list[Contract], repo: Path | None) -> list[ChecklistItem]:
-    changes = [_relative(c, trees) for c in _changes(trees)]
+    usages = load_usage()  # what each libvirt release of the shipped data depends on
+    changes = [_relative(c, trees) for c in _changes(trees, usages)]
     if repo is not None:  # the history says when a removed element was deprecated
         changes = [checked_removal(c, repo, trees.label_old, trees.label_new) for c in changes]
-    return checklist(changes, contracts)
+    return checklist(changes, contracts, usages)
 
 
 def _series(

@@ -38,6 +38,12 @@ _KINDS = (
     ),
     ChangeKind("diff/event-renamed", _M, "An event was renamed: clients of the old name break."),
     ChangeKind(
+        "diff/libvirt-probe-changed",
+        _M,
+        "A capability probe of a libvirt release (on query-qmp-schema) answers otherwise: "
+        "that libvirt turns a feature on or off (review only).",
+    ),
+    ChangeKind(
         "diff/member-renamed",
         _M,
         "An argument or member was renamed (one removed, one of the same type added).",

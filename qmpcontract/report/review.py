@@ -53,6 +53,7 @@ def render_markdown(items: Sequence[ChecklistItem], title: str) -> str:
         box = "[x]" if change.level is Level.MAY else "[ ]"
         at = f" ({change.defined_at})" if change.defined_at is not None else ""
         lines.append(f"- {box} **{change.level.value}** `{change.rule_id}`: {change.message}{at}")
+        lines.extend(f"  - {use}" for use in item.libvirt)  # "libvirt 11.3 sends ..."
         for rule_id, level, statement in item.rules:
             lines.append(f"  - affects `{rule_id}` ({level}): {statement}")
         lines.extend(f"  - {action}" for action in item.actions)
@@ -78,6 +79,8 @@ def render_email(items: Sequence[ChecklistItem], title: str) -> str:
         for item in chosen:
             at = f" ({item.change.defined_at})" if item.change.defined_at is not None else ""
             lines.append(wrap.fill(f"  * [{item.change.rule_id}] {item.change.message}{at}"))
+            for use in item.libvirt:
+                lines.append(wrap.fill(f"    - {use}"))
             for rule_id, rule_level, _ in item.rules:
                 lines.append(wrap.fill(f"    - affects {rule_id} ({rule_level})"))
             for action in item.actions:

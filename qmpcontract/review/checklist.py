@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from qmpcontract.diff.compare import Change
+from qmpcontract.libvirt.usage import LibvirtUsage
 from qmpcontract.model.contract import Contract, Level
 from qmpcontract.model.frozen_json import thaw
+from qmpcontract.review.libvirt import with_libvirt
 
 _ACTIONS = {
     Level.MUST: "Existing clients break: keep the old form, or deprecate it (docs/about/"
@@ -31,6 +33,8 @@ _SPECIFIC = {
     "diff/output-variant-added": "Check that libvirt copes with a branch it does not know.",
     "diff/input-string-became-enum": "Check that every value clients send today is in the enum.",
     "diff/unstable-changed": "Unstable or x- element: no compatibility promise.",
+    "diff/libvirt-probe-changed": "Check with libvirt (devel@lists.libvirt.org) that the "
+    "capability it derives from this probe still holds.",
 }
 
 
@@ -47,6 +51,7 @@ class ChecklistItem:
     contracts: tuple[str, ...]  # id@version of each agreed contract defining the element
     rules: tuple[tuple[str, str, str], ...]  # (rule id, level, statement)
     actions: tuple[str, ...]
+    libvirt: tuple[str, ...] = ()  # what each libvirt release does with the element
 
 
 def _name(change: Change) -> tuple[str, str]:
@@ -123,13 +128,20 @@ def grouped(changes: Sequence[Change]) -> list[Change]:
     return merged
 
 
-def checklist(changes: Sequence[Change], contracts: Sequence[Contract]) -> list[ChecklistItem]:
+def checklist(
+    changes: Sequence[Change],
+    contracts: Sequence[Contract],
+    usages: Sequence[LibvirtUsage] = (),
+) -> list[ChecklistItem]:
     """A checklist item for every change, most severe first.
 
-    Changes to one member reached by many paths are one item (:func:`grouped`).
+    Changes to one member reached by many paths are one item (:func:`grouped`);
+    each says what the libvirt releases of *usages* do with its element, and
+    is MUST where libvirt loses something (:mod:`qmpcontract.review.libvirt`).
     """
     items = []
-    for change in sorted(grouped(changes), key=lambda c: (c.level.rank, c.element, c.path)):
+    judged = with_libvirt(grouped(changes), usages)
+    for change, used in sorted(judged, key=lambda p: (p[0].level.rank, p[0].element, p[0].path)):
         touched: list[Contract] = []
         rules: list[tuple[str, str, str]] = []
         for element in change.element.split(", "):  # a grouped change reaches several
@@ -151,7 +163,9 @@ def checklist(changes: Sequence[Change], contracts: Sequence[Contract]) -> list[
                 f"The agreed contract {contract.ref} covers {change.element}: publish a new "
                 f"{bump} version of it with this change ('qmpcontract lint' checks the bump)."
             )
+        if used and change.rule_id != "diff/libvirt-probe-changed":
+            actions.append("Coordinate with libvirt (devel@lists.libvirt.org): it uses this.")
         items.append(
-            ChecklistItem(change, tuple(c.ref for c in touched), tuple(rules), tuple(actions))
+            ChecklistItem(change, tuple(c.ref for c in touched), tuple(rules), tuple(actions), used)
         )
     return items
