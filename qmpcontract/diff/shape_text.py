@@ -32,9 +32,12 @@ def integer_name(shape: Scalar) -> str:
     if shape.minimum is None and shape.maximum is None:
         return "integer"
     low, high = shape.minimum, shape.maximum
-    name = _INTEGERS.get((int(low), int(high))) if low is not None and high is not None else None
-    if name is not None:
-        return name
+    if low is not None and high is not None:
+        # the range may come as floats (2**64 - 1 is 2.0**64 then): compare as floats
+        bounds = (float(low), float(high))
+        name = next((n for (a, b), n in _INTEGERS.items() if (float(a), float(b)) == bounds), None)
+        if name is not None:
+            return name
     return f"integer {'' if low is None else int(low)}..{'' if high is None else int(high)}"
 
 
@@ -44,14 +47,31 @@ def width_only(old: Shape, new: Shape) -> bool:
     Introspection says ``int`` for every integer type, so a width seen against
     it is an artefact, not a change a client can see.
     """
-    return (
-        isinstance(old, Scalar)
-        and isinstance(new, Scalar)
-        and old.types == new.types == {"integer"}
-        and (
-            (old.minimum, old.maximum) == (None, None) or (new.minimum, new.maximum) == (None, None)
-        )
-    )
+    if not (_unranged_integer(old) or _unranged_integer(new)):
+        return False
+    return _unranged(old) == _unranged(new)
+
+
+def _unranged(shape: Shape) -> Shape:
+    """*shape* with every integer's range left out (inside arrays and alternatives too)."""
+    if isinstance(shape, Scalar) and "integer" in shape.types:
+        return Scalar(shape.types)
+    if isinstance(shape, Array):
+        return Array(_unranged(shape.items))
+    if isinstance(shape, Alternatives):
+        return Alternatives(tuple(_unranged(option) for option in shape.options))
+    return shape
+
+
+def _unranged_integer(shape: Shape) -> bool:
+    """True if *shape* holds an integer without a range (introspection's ``int``)."""
+    if isinstance(shape, Scalar):
+        return "integer" in shape.types and shape.minimum is None and shape.maximum is None
+    if isinstance(shape, Array):
+        return _unranged_integer(shape.items)
+    if isinstance(shape, Alternatives):
+        return any(_unranged_integer(option) for option in shape.options)
+    return False
 
 
 def show(shape: Shape) -> str:
