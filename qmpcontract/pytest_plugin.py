@@ -138,18 +138,9 @@ def _transcripts(value: str) -> Iterator[Path]:
     if not path.is_dir():
         yield path  # a missing file fails as an item, with its error
         return
-    from qmpcontract.read.formats import detect
+    from qmpcontract.read.formats import files_under, is_transcript
 
-    for child in sorted(p for p in path.rglob("*") if p.is_file()):
-        if any(part.startswith(".") for part in child.relative_to(path).parts):
-            continue
-        with child.open("rb") as handle:
-            head = handle.read(65536)
-        try:
-            detect(head, str(child))
-        except QmpContractError:
-            continue  # a directory may hold other files
-        yield child
+    yield from (child for child in files_under(path) if is_transcript(child))
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -28,7 +28,7 @@ from qmpcontract.model.contract import Contract, Level
 from qmpcontract.model.contract_set import ContractSet
 from qmpcontract.model.transcript import TranscriptInfo
 from qmpcontract.model.versions import QemuVersion, SemVer
-from qmpcontract.read.formats import FORMATS, detect, open_transcript
+from qmpcontract.read.formats import FORMATS, files_under, is_transcript, open_transcript
 from qmpcontract.releases.contract import known_rules, supplement
 from qmpcontract.report.findings import CheckReport, render_json, render_text, summary_line
 from qmpcontract.report.junit import render_junit
@@ -187,9 +187,7 @@ def _inputs(values: list[str]) -> Iterator[Path | None]:
             continue
         path = Path(value)
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if not any(part.startswith(".") for part in child.relative_to(path).parts):
-                    yield child
+            yield from files_under(path)
         elif path.exists():
             yield path
         else:
@@ -204,13 +202,8 @@ def _check_one(
     from_directory: bool,
     on_read: Callable[[int], None] | None = None,
 ) -> CheckResult | None:
-    if from_directory and path is not None and args.format is None:
-        with path.open("rb") as handle:
-            head = handle.read(65536)
-        try:
-            detect(head, str(path))
-        except Exception:  # not a transcript: a directory may hold other files
-            return None
+    if from_directory and path is not None and args.format is None and not is_transcript(path):
+        return None  # a directory may hold other files
     transcript = open_transcript(path, args.format, on_read)
     fmt = transcript.format
     info = TranscriptInfo(

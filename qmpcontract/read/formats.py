@@ -105,6 +105,31 @@ def detected(head: bytes, name: str) -> str:
         return "file of another kind"
 
 
+def files_under(directory: Path) -> Iterator[Path]:
+    """Every file under *directory*, in order, leaving out hidden ones (``.git``, ``.x``)."""
+    for child in sorted(p for p in directory.rglob("*") if p.is_file()):
+        if not any(part.startswith(".") for part in child.relative_to(directory).parts):
+            yield child
+
+
+def is_transcript(path: Path) -> bool:
+    """True if *path* starts like a transcript of a known format.
+
+    A directory of transcripts may hold other files.  A file that cannot be read
+    counts as one: opening it says why.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_SIZE)
+    except OSError:
+        return True
+    try:
+        detect(head, str(path))
+    except InputError:
+        return False
+    return True
+
+
 def detect(head: bytes, name: str) -> Format:
     """The format of a transcript starting with *head*.
 
