@@ -96,8 +96,9 @@ def render(result: CheckResult, contracts: ContractSet, fail_on: str) -> str:
 
 def failing(result: CheckResult, fail_on: str) -> bool:
     """True if *result* has a finding at or above *fail_on* (``must``, ``should``, ``may``)."""
-    rank = LEVELS.index(fail_on)
-    return any(f.level.rank <= rank for f in result.findings)
+    from qmpcontract.model.contract import Level
+
+    return any(f.level.fails(Level(fail_on.upper())) for f in result.findings)
 
 
 class QmpFindings(Exception):

@@ -17,7 +17,7 @@ from qmpcontract.diff.compare import Change
 from qmpcontract.importers.qapi_schema import load_qapi_snapshot
 from qmpcontract.importers.sides import load_side
 from qmpcontract.libvirt.usage import LibvirtUsage, load_usage
-from qmpcontract.model.contract import Contract
+from qmpcontract.model.contract import Contract, Level
 from qmpcontract.model.qemu_api import ApiSnapshot
 from qmpcontract.model.versions import QemuVersion
 from qmpcontract.report.review import render_email, render_markdown
@@ -179,7 +179,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _verdict(args: argparse.Namespace, items: list[ChecklistItem]) -> int:
-    if args.fail_on == "never":
-        return 0
-    limit = {"must": 0, "should": 1, "may": 2}[args.fail_on]
-    return 1 if any(i.change.level.rank <= limit for i in items) else 0
+    fail_on = None if args.fail_on == "never" else Level(args.fail_on.upper())
+    return 1 if any(i.change.level.fails(fail_on) for i in items) else 0

@@ -30,6 +30,14 @@ class Level(enum.StrEnum):
         """0 for MUST, 1 for SHOULD, 2 for MAY: lower is more severe."""
         return list(Level).index(self)
 
+    def fails(self, fail_on: Level | None) -> bool:
+        """The verdict: True if this level is at or above *fail_on* (None: never fails).
+
+        >>> Level.SHOULD.fails(Level.MUST), Level.SHOULD.fails(Level.SHOULD)
+        (False, True)
+        """
+        return fail_on is not None and self.rank <= fail_on.rank
+
 
 class Category(enum.StrEnum):
     """What a rule protects."""

@@ -52,7 +52,7 @@ class DiffReport:
     @property
     def failed(self) -> bool:
         """True if a change is at or above the failure level."""
-        return any(c.level.rank <= self.fail_on.rank for _, c in self.changes)
+        return any(c.level.fails(self.fail_on) for _, c in self.changes)
 
 
 def _where(pair: DiffPair, change: Change) -> Location:
@@ -164,7 +164,7 @@ def render_junit(report: DiffReport) -> str:
         for rule_id in sorted(by_kind):
             case = ET.SubElement(suite, "testcase", classname=pair.new, name=rule_id)
             items = by_kind[rule_id]
-            if items[0].level.rank <= report.fail_on.rank:
+            if items[0].level.fails(report.fail_on):
                 failures += 1
                 failure = ET.SubElement(
                     case, "failure", message=items[0].message, type=items[0].level.value

@@ -40,7 +40,7 @@ class CheckReport:
     @property
     def failed(self) -> bool:
         """True if a finding is at or above the failure level."""
-        return any(f.level.rank <= self.fail_on.rank for f in self.findings)
+        return any(f.level.fails(self.fail_on) for f in self.findings)
 
 
 def _plural(count: int, word: str) -> str:

@@ -35,7 +35,7 @@ def render_junit(report: CheckReport) -> str:
             info = report.rules.get(rule_id)
             case = ET.SubElement(suite, "testcase", classname=result.info.name, name=rule_id)
             findings = by_rule.get(rule_id, [])
-            failing = [f for f in findings if f.level.rank <= report.fail_on.rank]
+            failing = [f for f in findings if f.level.fails(report.fail_on)]
             if failing:
                 failures += 1
                 failure = ET.SubElement(
