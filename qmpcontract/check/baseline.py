@@ -19,9 +19,10 @@ import datetime
 import fnmatch
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from jsonschema import Draft202012Validator
 
@@ -29,6 +30,8 @@ from qmpcontract.errors import InputError
 from qmpcontract.location import join_pointer
 from qmpcontract.model.findings import Finding
 from qmpcontract.read.located_json import parse_located, read_text
+
+T = TypeVar("T")
 
 SCHEMA = {
     "type": "object",
@@ -112,19 +115,31 @@ def apply_baseline(
     findings: Iterable[Finding], entries: Iterable[BaselineEntry], today: datetime.date
 ) -> tuple[list[Finding], int, list[str]]:
     """Split findings into those kept and a count of those accepted; notes on expiry."""
+    return apply_baseline_to(findings, entries, today, lambda finding: finding)
+
+
+def apply_baseline_to(
+    items: Iterable[T],
+    entries: Iterable[BaselineEntry],
+    today: datetime.date,
+    as_finding: Callable[[T], Finding],
+) -> tuple[list[T], int, list[str]]:
+    """:func:`apply_baseline` for anything reported as a finding (``diff``'s changes)."""
+    entries = list(entries)
     live = [e for e in entries if e.expires is None or e.expires >= today]
     notes = [
         f"baseline entry at {e.where} ({e.rule_id}) expired on {e.expires}; it no longer applies"
         for e in entries
         if e.expires is not None and e.expires < today
     ]
-    kept: list[Finding] = []
+    kept: list[T] = []
     accepted = 0
-    for finding in findings:
+    for item in items:
+        finding = as_finding(item)
         if any(e.matches(finding) for e in live):
             accepted += 1
         else:
-            kept.append(finding)
+            kept.append(item)
     return kept, accepted, notes
 
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from qmpcontract.check.baseline import BaselineEntry, load_baseline
+from qmpcontract.check.baseline import BaselineEntry, apply_baseline_to, load_baseline
 from qmpcontract.cli.common import parse_version, report_written, write_output
 from qmpcontract.diff.compare import Change, Differ
 from qmpcontract.errors import UsageError
 from qmpcontract.importers.sides import Side, load_side, pair_sides
 from qmpcontract.location import Location
 from qmpcontract.model.contract import Level
-from qmpcontract.model.findings import Finding
-from qmpcontract.report.diff import RENDERERS, DiffPair, DiffReport, summary_line
+from qmpcontract.report.diff import RENDERERS, DiffPair, DiffReport, as_finding, summary_line
 
 LEVELS = {"must": Level.MUST, "should": Level.SHOULD, "may": Level.MAY}
 
@@ -96,22 +96,15 @@ def compare(old: list[Side], new: list[Side], include_unstable: bool) -> list[Di
 def _baseline(
     pairs: list[DiffPair], entries: tuple[BaselineEntry, ...]
 ) -> tuple[list[DiffPair], int, list[str]]:
+    """The pairs without the changes *entries* accept (matched as the report shows them)."""
     today = datetime.date.today()
-    live = [e for e in entries if e.expires is None or e.expires >= today]
-    notes = [
-        f"baseline entry at {e.where} ({e.rule_id}) expired on {e.expires}"
-        for e in entries
-        if e not in live
-    ]
-    kept_pairs, accepted = [], 0
+    kept_pairs: list[DiffPair] = []
+    accepted, notes = 0, list[str]()
     for pair in pairs:
-        kept: list[Change] = []
-        for change in pair.changes:
-            probe = Finding(change.rule_id, change.level, change.message, Location(pair.file))
-            if any(e.matches(probe) for e in live):
-                accepted += 1
-            else:
-                kept.append(change)
+        kept, count, notes = apply_baseline_to(
+            pair.changes, entries, today, functools.partial(as_finding, pair)
+        )
+        accepted += count
         kept_pairs.append(DiffPair(pair.old, pair.new, pair.file, kept))
     return kept_pairs, accepted, notes
 
