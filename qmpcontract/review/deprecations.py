@@ -12,13 +12,14 @@ to the reviewer.
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qmpcontract.diff.catalogue import CHANGES
 from qmpcontract.diff.compare import Change
+from qmpcontract.errors import InputError
 from qmpcontract.model.versions import QEMU_RELEASES, QemuVersion, releases_between
+from qmpcontract.review.trees import git
 
 SCHEMA_PATHS = ("qapi", "qapi-schema.json")
 _REMOVALS = ("diff/removed-after-deprecation", "diff/removed-before-window")
@@ -34,10 +35,11 @@ class Deprecation:
 
 
 def _git(repo: Path, *args: str) -> str | None:
-    done = subprocess.run(
-        ["git", *args], cwd=repo, capture_output=True, text=True, check=False, timeout=120
-    )
-    return done.stdout if done.returncode == 0 else None
+    """``git ARGS`` in *repo* (the runner of :mod:`~qmpcontract.review.trees`); None if it fails."""
+    try:
+        return git(list(args), repo, "git")
+    except InputError:
+        return None
 
 
 def first_release(version: QemuVersion) -> QemuVersion | None:

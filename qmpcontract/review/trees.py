@@ -37,7 +37,11 @@ class ReviewTrees:
     label_new: str
 
 
-def _git(args: list[str], cwd: Path, what: str) -> str:
+def git(args: list[str], cwd: Path, what: str) -> str:
+    """The output of ``git ARGS`` run in *cwd*.
+
+    :raise InputError: naming *what* failed, if git cannot be run or fails.
+    """
     try:
         done = subprocess.run(
             ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=120
@@ -54,7 +58,7 @@ def _git(args: list[str], cwd: Path, what: str) -> str:
 
 
 def _export(repo: Path, revision: str, target: Path) -> None:
-    listed = _git(
+    listed = git(
         ["ls-tree", "-r", "--name-only", revision, "--", *WATCHED, "VERSION"],
         repo,
         f"cannot list files at {revision}",
@@ -84,7 +88,7 @@ def split_range(repo: Path, spec: str) -> tuple[str, str]:
     base, head = spec.split("..." if symmetric else "..", 1)
     base, head = base or "HEAD", head or "HEAD"
     if symmetric:
-        base = _git(
+        base = git(
             ["merge-base", base, head], repo, f"{spec}: no merge base of {base} and {head}"
         ).strip()
     return base, head
@@ -102,7 +106,7 @@ def from_git_range(repo: Path, spec: str, workdir: Path | None = None) -> Review
     old, new = root / "old", root / "new"
     _export(repo, base, old)
     _export(repo, head, new)
-    changed = _git(
+    changed = git(
         ["diff", "--name-only", base, head, "--", *WATCHED], repo, f"cannot diff {spec}"
     ).split()
     label = f"merge base {base[:12]}" if "..." in spec else base
@@ -126,9 +130,9 @@ def from_patch(patch: Path, tree: Path, workdir: Path | None = None) -> ReviewTr
                 shutil.copytree(source, target / name)
             elif source.is_file():
                 shutil.copy2(source, target / name)
-    _git(["init", "-q"], new, "cannot prepare the tree")
+    git(["init", "-q"], new, "cannot prepare the tree")
     # Every path the patch names must stay in the tree, whichever hunks are applied.
-    every = _git(["apply", "--numstat", str(patch.resolve())], new, f"cannot read {patch}")
+    every = git(["apply", "--numstat", str(patch.resolve())], new, f"cannot read {patch}")
     for line in every.splitlines():
         name = line.split("\t")[-1]
         if name.startswith("/") or ".." in Path(name).parts:
@@ -137,9 +141,9 @@ def from_patch(patch: Path, tree: Path, workdir: Path | None = None) -> ReviewTr
             )
     # Only the schema's hunks: a real QAPI patch also touches C files and docs.
     only = [f"--include={pattern}" for name in WATCHED for pattern in (name, f"{name}/*")]
-    stat = _git(["apply", "--numstat", *only, str(patch.resolve())], new, f"cannot read {patch}")
+    stat = git(["apply", "--numstat", *only, str(patch.resolve())], new, f"cannot read {patch}")
     changed = [line.split("\t")[-1] for line in stat.splitlines() if "\t" in line]
-    _git(
+    git(
         ["apply", "--whitespace=nowarn", *only, str(patch.resolve())],
         new,
         f"{patch} does not apply to {tree}",
