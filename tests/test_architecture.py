@@ -155,3 +155,18 @@ def test_no_import_circle() -> None:
     for name in sorted(graph):
         if name not in state:
             visit(name)
+
+
+def test_one_explainer_of_schema_errors() -> None:
+    """Only ``model/schema_errors.py`` words a jsonschema error (which keyword failed)."""
+    explainer = PACKAGE / "model" / "schema_errors.py"
+    for path in MODULES:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        reads = {
+            node.attr
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr in ("validator_value", "schema_path")
+        }
+        if path != explainer:
+            assert not reads, f"{path.relative_to(REPO)} explains a ValidationError itself"
+    assert "validator_value" in explainer.read_text(encoding="utf-8")

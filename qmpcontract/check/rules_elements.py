@@ -10,10 +10,11 @@ from collections.abc import Iterator
 
 from qmpcontract.check.context import RuleContext
 from qmpcontract.check.registry import implements
-from qmpcontract.check.validators import explain, first_error, member_available
+from qmpcontract.check.validators import first_error, member_available
 from qmpcontract.location import join_pointer
 from qmpcontract.model.contract import Command, ElementStatus, Lifecycle
 from qmpcontract.model.findings import Finding
+from qmpcontract.model.schema_errors import explain
 from qmpcontract.model.transcript import Exchange, Kind, Message, Session
 
 NEGOTIATION = "qmp_capabilities"
@@ -74,11 +75,12 @@ def _schema_finding(
     error = first_error(validator, instance)  # the fast check first, jsonschema if invalid
     if error is None:
         return None
-    reason, where = explain(error, _BASES[part])
+    [first, *_] = explain(error, _BASES[part])
+    reason, where = first.message, first.pointer
     return ctx.finding(f"{what.format(name)}: {reason}", message, pointer=where, element=pointer)
 
 
-_BASES = {"arguments": "/arguments", "returns": "/return", "data": "/data"}
+_BASES = {"arguments": ("arguments",), "returns": ("return",), "data": ("data",)}
 
 
 @implements("arguments-schema")

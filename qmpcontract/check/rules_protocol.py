@@ -10,8 +10,9 @@ from collections.abc import Iterator
 
 from qmpcontract.check.context import RuleContext
 from qmpcontract.check.registry import implements
-from qmpcontract.check.validators import explain, first_error
+from qmpcontract.check.validators import first_error
 from qmpcontract.model.findings import Finding
+from qmpcontract.model.schema_errors import explain
 from qmpcontract.model.transcript import Kind, Message, Session
 from qmpcontract.text import shorten
 
@@ -130,7 +131,8 @@ def message_schema(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     for message in session.of_kind(kind):
         error = first_error(validator, message.body)
         if error is not None:
-            reason, pointer = explain(error, "")
+            [first, *_] = explain(error)
+            reason, pointer = first.message, first.pointer
             yield ctx.finding(
                 f"{kind.value} does not have the agreed shape: {reason}",
                 message,

@@ -17,9 +17,10 @@ from collections.abc import Iterable, Iterator
 from qmpcontract.check.context import RuleContext
 from qmpcontract.check.registry import implements
 from qmpcontract.check.rules_elements import CLOSED_VALID, error_class, requests_of
-from qmpcontract.check.validators import explain, first_error
+from qmpcontract.check.validators import first_error
 from qmpcontract.model.contract import Contract, ErrorClass
 from qmpcontract.model.findings import Finding
+from qmpcontract.model.schema_errors import explain
 from qmpcontract.model.transcript import Kind, Message, Session
 
 NOT_FOUND = "CommandNotFound"
@@ -169,7 +170,8 @@ def _undeclared(
         return  # nothing undeclared, or the schema rule reports what is wrong
     error = first_error(closed, instance)
     assert error is not None
-    reason, where = explain(error, _BASES[part])
+    [first, *_] = explain(error, _BASES[part])
+    reason, where = first.message, first.pointer
     schema = error.schema if isinstance(error.schema, dict) else {}
     member = where.rsplit("/", 1)[-1]
     declared = [k for k in schema.get("properties", {}) if k != member]
@@ -183,7 +185,7 @@ def _undeclared(
     )
 
 
-_BASES = {"returns": "/return", "data": "/data"}
+_BASES = {"returns": ("return",), "data": ("data",)}
 
 
 @implements("undeclared-members")

@@ -27,13 +27,11 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT202012
 
-from qmpcontract.location import join_pointer
 from qmpcontract.model.contract import Contract
 from qmpcontract.model.frozen_json import copy_json
 from qmpcontract.model.schema_registry import contract_uri, schema_document
 from qmpcontract.model.schema_walk import ANNOTATION_KEYWORD, iter_subschemas
 from qmpcontract.model.versions import QemuVersion
-from qmpcontract.text import shorten
 
 
 def member_available(annotation: object, version: QemuVersion | None) -> bool:
@@ -307,43 +305,3 @@ def first_error(validator: SchemaValidator, instance: object) -> ValidationError
         return None
     error: ValidationError | None = best_match(validator.validator.iter_errors(instance))
     return error
-
-
-def explain(error: ValidationError, base: str) -> tuple[str, str]:
-    """A plain-language reason and the JSON pointer (under *base*) it is about."""
-    pointer = join_pointer(base, *error.absolute_path)
-    instance = error.instance
-    validator = error.validator
-    if validator == "required" and isinstance(error.validator_value, list):
-        missing = [
-            n for n in error.validator_value if isinstance(instance, Mapping) and n not in instance
-        ]
-        return f"missing member '{missing[0] if missing else '?'}'", pointer
-    if validator == "additionalProperties" and isinstance(instance, Mapping):
-        schema = error.schema if isinstance(error.schema, Mapping) else {}
-        known = set(schema.get("properties", {}))
-        extra = sorted(k for k in instance if k not in known)
-        name = extra[0] if extra else "?"
-        return f"unexpected member '{name}'", join_pointer(pointer, name)
-    if validator == "unevaluatedProperties" and isinstance(instance, Mapping):
-        extra = sorted(k for k in instance if repr(k) in error.message)
-        name = extra[0] if extra else "?"
-        return f"unexpected member '{name}'", join_pointer(pointer, name)
-    if validator == "type":
-        return f"expected {error.validator_value}, found {_json_type(instance)}", pointer
-    if validator == "enum" and isinstance(error.validator_value, list):
-        options = ", ".join(repr(v) for v in error.validator_value)
-        return f"{instance!r} is not one of {options}", pointer
-    message = shorten(error.message)
-    return message, pointer
-
-
-def _json_type(value: object) -> str:
-    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return names.get(type(value), type(value).__name__)

@@ -11,29 +11,18 @@ debugging text.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
 
 import jsonschema_rs
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError
 
 from qmpcontract.contract.problems import Problem, ProblemCode
-from qmpcontract.location import join_pointer, split_pointer
+from qmpcontract.location import split_pointer
+from qmpcontract.model import schema_errors
 from qmpcontract.read.located_json import LocatedJson
 from qmpcontract.resources import meta_schema
-from qmpcontract.text import shorten
-
-_JSON_TYPES = {
-    dict: "an object",
-    list: "an array",
-    str: "a string",
-    bool: "a boolean",
-    int: "an integer",
-    float: "a number",
-    type(None): "null",
-}
 
 
 @cache
@@ -86,7 +75,7 @@ def meta_schema_problems(document: LocatedJson) -> Iterator[Problem]:
     except ValueError:  # not JSON (a key that is not a string): jsonschema says why
         pass
     for error in _validator().iter_errors(document.value):
-        yield from explain(_leaf(error), document)
+        yield from problems_of(schema_errors.leaf(error), document)
 
 
 @cache
@@ -103,108 +92,23 @@ def annotation_problems(value: object, pointer: str, document: LocatedJson) -> I
     """
     base = split_pointer(pointer)
     for error in _annotation_validator().iter_errors(value):
-        yield from explain(_leaf(error), document, base, ProblemCode.SCHEMA_INVALID)
+        error = schema_errors.leaf(error)
+        yield from problems_of(error, document, base, ProblemCode.SCHEMA_INVALID)
 
 
-def _leaf(error: ValidationError) -> ValidationError:
-    while error.context and error.validator in ("anyOf", "oneOf"):
-        best = best_match(error.context)
-        if best is None:
-            break
-        error = best
-    return error
-
-
-def _type_name(value: object) -> str:
-    return _JSON_TYPES.get(type(value), type(value).__name__)
-
-
-def _quote(value: object) -> str:
-    if isinstance(value, str):
-        return repr(value)
-    return shorten(repr(value))
-
-
-def _then_context(error: ValidationError) -> str | None:
-    """The description of the 'then' branch an error comes from, if any."""
-    if "then" not in error.absolute_schema_path or not isinstance(error.schema, Mapping):
-        return None
-    description = error.schema.get("description")
-    return description if isinstance(description, str) else None
-
-
-def _forbidden_members(error: ValidationError) -> list[str]:
-    """The members present in the instance that a ``not: {required}`` forbids."""
-    names: list[str] = []
-    stack: list[object] = [error.validator_value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Mapping):
-            names.extend(n for n in node.get("required", []) if isinstance(n, str))
-            stack.extend(node.get("anyOf", []))
-    instance = error.instance if isinstance(error.instance, Mapping) else {}
-    return sorted(n for n in set(names) if n in instance)
-
-
-def explain(
+def problems_of(
     error: ValidationError,
     document: LocatedJson,
     base: Sequence[str] = (),
     code: ProblemCode = ProblemCode.META_SCHEMA,
 ) -> Iterator[Problem]:
-    """Turn one validation error into located problems with readable messages.
+    """Turn one validation error into located problems (:func:`schema_errors.explain`).
 
     *base* holds the (unescaped) pointer tokens of the validated value inside
-    *document*; *code* is the problem code to report.
+    *document*; *code* is the problem code to report.  Each message is prefixed
+    with the contract element it is in.
     """
-    tokens = [*base, *error.absolute_path]
-    if "propertyNames" in error.relative_schema_path:
-        # jsonschema validates a member *name* with the object's path; point at the name.
-        tokens.append(str(error.instance))
-    pointer = join_pointer("", *tokens)
-    where = describe_element(tokens, document.value)
-    instance = error.instance
-    schema = error.schema if isinstance(error.schema, Mapping) else {}
-    description = schema.get("description") if isinstance(schema, Mapping) else None
-    context = _then_context(error)
-    suffix = f" (with {context})" if context else ""
-
-    def problem(message: str, at: str = pointer) -> Problem:
-        return Problem(document.source.locate(at), code, f"{where}: {message}")
-
-    validator = error.validator
-    if validator == "required":
-        match = re.match(r"^'(.*)' is a required property$", error.message)
-        name = match.group(1) if match else error.message
-        yield problem(f"missing required member '{name}'{suffix}")
-    elif validator == "additionalProperties" and isinstance(instance, Mapping):
-        known = set(schema.get("properties", {}))
-        patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
-        for key in instance:
-            if key not in known and not any(p.search(key) for p in patterns):
-                yield problem(f"unknown member '{key}'", join_pointer(pointer, key))
-    elif validator == "not" and _forbidden_members(error):
-        for name in _forbidden_members(error):
-            yield problem(f"member '{name}' is not allowed{suffix}", join_pointer(pointer, name))
-    elif validator == "enum" and isinstance(error.validator_value, list):
-        options = ", ".join(_quote(v) for v in error.validator_value)
-        yield problem(f"{_quote(instance)} is not one of {options}")
-    elif validator == "const":
-        yield problem(f"{_quote(instance)} must be {_quote(error.validator_value)}")
-    elif validator == "type":
-        expected = error.validator_value
-        names = [str(n) for n in expected] if isinstance(expected, list) else [str(expected)]
-        yield problem(f"expected {' or '.join(names)}, found {_type_name(instance)}")
-    elif validator == "pattern":
-        what = description if isinstance(description, str) else f"matching {error.validator_value}"
-        yield problem(f"{_quote(instance)} is not {what}")
-    elif validator in ("minItems", "minProperties", "minLength"):
-        unit = {"minItems": "item", "minProperties": "member", "minLength": "character"}
-        count = error.validator_value
-        plural = "" if count == 1 else "s"
-        yield problem(f"needs at least {count} {unit[str(validator)]}{plural}")
-    elif validator == "uniqueItems":
-        yield problem("lists the same item twice")
-    else:
-        message = shorten(error.message)
-        yield problem(message)
+    for explanation in schema_errors.explain(error, base):
+        where = describe_element(explanation.path, document.value)
+        location = document.source.locate(explanation.pointer)
+        yield Problem(location, code, f"{where}: {explanation.message}")

@@ -17,7 +17,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 
 from qmpcontract.contract.index import ContractFile, SetIndex, as_list, as_map, as_str
-from qmpcontract.contract.metaschema import explain
+from qmpcontract.contract.metaschema import problems_of
 from qmpcontract.contract.problems import Problem, ProblemCode
 from qmpcontract.contract.semantic_jobs import job_problems
 from qmpcontract.contract.visible import Reporter, Visible
@@ -295,7 +295,7 @@ def _check_check(
     assert isinstance(schema, dict)
     validator = Draft202012Validator(schema)
     for error in validator.iter_errors(params):
-        for problem in explain(
+        for problem in problems_of(
             error, report.document, split_pointer(pointer + "/params"), ProblemCode.CHECK_PARAMS
         ):
             report.problems.append(problem)
