@@ -24,12 +24,13 @@ TEST_CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
 def _shared_corpus() -> Path:
-    """The shared corpus: $QMPCONTRACT_SHARED_CORPUS, else ../shared/corpus, else /work/shared."""
-    if "QMPCONTRACT_SHARED_CORPUS" in os.environ:
+    """The shared corpus: ``$QMPCONTRACT_SHARED_CORPUS``, else ``../shared/corpus``.
+
+    The default is relative to the repository; a clone elsewhere (CI's ``.ci/run``
+    sets the variable) names it.  No machine path is built in.
+    """
+    if os.environ.get("QMPCONTRACT_SHARED_CORPUS"):
         return Path(os.environ["QMPCONTRACT_SHARED_CORPUS"])
-    for candidate in (REPO.parent / "shared" / "corpus", Path("/work/shared/corpus")):
-        if candidate.is_dir():
-            return candidate
     return REPO.parent / "shared" / "corpus"
 
 

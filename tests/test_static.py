@@ -32,3 +32,26 @@ def test_ruff_check() -> None:
 def test_ruff_format() -> None:
     done = _run("ruff", "format", "--check", "qmpcontract", "tests", "bench")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# Directories of one machine (ours, a developer's home): none may be written into the tree.
+# The corpus is found relative to the repository or through QMPCONTRACT_SHARED_CORPUS.
+_MACHINE_DIRS = tuple("/" + name + "/" for name in ("work", "home", "root", "Users"))
+
+
+def test_no_absolute_machine_path() -> None:
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=False)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    found: list[str] = []
+    for name in listed.stdout.decode().split("\0"):
+        path = REPO / name
+        if not name or not path.is_file():
+            continue
+        data = path.read_bytes()
+        if b"\0" in data:
+            continue  # binary
+        for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+            if any(d in line for d in _MACHINE_DIRS):
+                found.append(f"{name}:{number}: {line.strip()}")
+    assert not found, "absolute machine paths:\n" + "\n".join(found)
