@@ -96,3 +96,19 @@ def test_bad_sides_are_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     empty.write_text("[]")
     assert main(["diff", str(empty), NEW]) == 2
     assert "qmpcontract: error:" in capsys.readouterr().err
+
+
+def test_a_broken_contract_side_is_a_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "block-jobs" / "9.0.0.json"
+    broken.parent.mkdir()
+    document = json.loads(Path(OLD).read_text(encoding="utf-8"))
+    document["version"] = "9.0.0"
+    del document["title"]
+    broken.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    assert main(["diff", OLD, str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert "the contracts have problems" in err
+    assert "9.0.0.json:1:1: [meta-schema] the contract: missing member 'title'" in err
+    assert "Traceback" not in err

@@ -30,6 +30,7 @@ from qmpcontract.cli.common import report_written, write_output
 from qmpcontract.cli.help import add_examples
 from qmpcontract.cli.semver import semver_problems
 from qmpcontract.contract.loader import lint_paths
+from qmpcontract.contract.problems import ContractLoadError
 from qmpcontract.errors import InputError, UsageError
 from qmpcontract.model.check_kinds import CHECK_KINDS
 from qmpcontract.model.frozen_json import thaw
@@ -129,6 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except UsageError as exc:
         print(f"qmpcontract: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except ContractLoadError as exc:  # a contract side of diff, history: every problem, located
+        print(f"qmpcontract: error: the contracts have problems:\n{exc}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:  # e.g. a file vanishing or a read failing half-way
         where = f"{exc.filename}: " if exc.filename else ""
