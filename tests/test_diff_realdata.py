@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,32 @@ def test_removals_mirror_additions(
             if c.rule_id.endswith("-added") and c.rule_id != "diff/deprecated-added"
         }
         assert removed <= added, (a, b, sorted(removed - added)[:5])
+
+
+def test_types_are_named_as_qapi_names_them(capsys: pytest.CaptureFixture[str]) -> None:
+    """No "changed from object or string to object or string", no "integer to integer"."""
+    from qmpcontract.cli import main
+
+    qapi = SHARED_CORPUS / "qapi"
+    if not qapi.is_dir():
+        pytest.skip(f"{qapi} not available")
+    messages: list[str] = []
+    for old, new in [("v7.2.0", "v8.2.0"), ("v8.2.0", "v9.2.0"), ("v9.2.0", "v10.2.0")]:
+        old_root, new_root = qapi / old / "qapi-schema.json", qapi / new / "qapi-schema.json"
+        main(["diff", str(old_root), str(new_root), "--include-unstable", "--output", "json"])
+        report = json.loads(capsys.readouterr().out)
+        messages += [f["message"] for f in report["findings"]]
+    changed = [m for m in messages if " changed from " in m]
+    assert changed
+    for message in changed:
+        before, after = message.split(" changed from ", 1)[1].rsplit(" to ", 1)
+        assert before != after, message
+        assert "integer" not in message and "string" not in message, message
+    # 8.2: BlockJobInfo.type became the JobType enum (same wire, a narrower output)
+    assert "command query-block-jobs: return[].type changed from str to enum JobType" in messages
+    # 9.2 -> 10.2: a member added inside BlockdevRef's object is that change
+    assert any(
+        m.startswith("command blockdev-create: arguments.options(driver=luks).file(driver=")
+        and m.endswith("keep-alive-count was added")
+        for m in messages
+    )

@@ -47,6 +47,18 @@ def _unstable(name: str, status: str) -> bool:
     return status == ElementStatus.UNSTABLE.value or name.startswith("x-")
 
 
+def _kind(shape: Shape) -> tuple[str, ...]:
+    """What a shape is, whatever its details: the class, and a scalar's JSON types."""
+    if isinstance(shape, Scalar):
+        return ("Scalar", *sorted(shape.types))
+    return (type(shape).__name__,)
+
+
+def _same_kinds(old: Alternatives, new: Alternatives) -> bool:
+    """True for two alternatives whose options are of the same kinds, in order."""
+    return [_kind(o) for o in old.options] == [_kind(o) for o in new.options]
+
+
 def accepts(big: Shape, small: Shape, depth: int = 0) -> bool:
     """True if every value *small* allows, *big* allows too (as far as can be told)."""
     if depth > 30 or isinstance(big, AnyShape | Cycle) or isinstance(small, Cycle):
@@ -128,6 +140,16 @@ class ShapeComparison:
             yield from self._shapes(
                 old.items, new.items, direction, element, f"{path}[]", unstable, pointer, depth + 1
             )
+        elif (
+            isinstance(old, Alternatives)
+            and isinstance(new, Alternatives)
+            and _same_kinds(old, new)
+        ):
+            # the same alternate (BlockdevRef: an object or a str): what changed is inside
+            for before, after in zip(old.options, new.options, strict=True):
+                yield from self._shapes(
+                    before, after, direction, element, path, unstable, pointer, depth + 1
+                )
         else:
             wider = accepts(new, old)
             narrower = accepts(old, new)

@@ -1,6 +1,7 @@
 """What the differ says of shapes: their names, and which changes are no change at all.
 
-``show`` names a shape as a reviewer reads it (``uint64``, not "integer");
+``show`` names a shape as a reviewer reads it (``uint64``, not "integer";
+``BlockdevOptions``, not "object");
 ``width_only`` tells the integer-width artefacts of introspection (which says
 ``int`` for every integer type) from real changes; ``renamed_members`` pairs a
 removed and an added member of the same type as one rename.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from qmpcontract.diff.shapes import Alternatives, Array, Enum, Field, Obj, Scalar, Shape
+from qmpcontract.diff.shapes import Alternatives, Array, Cycle, Enum, Field, Obj, Scalar, Shape
 
 IN, OUT = "in", "out"  # the directions: what clients send, what QEMU sends
 
@@ -19,7 +20,7 @@ _INTEGERS = {
     (-(2**7), 2**7 - 1): "int8",
     (-(2**15), 2**15 - 1): "int16",
     (-(2**31), 2**31 - 1): "int32",
-    (-(2**63), 2**63 - 1): "int64",
+    (-(2**63), 2**63 - 1): "int",  # QAPI's int (its int64 is the same type)
     (0, 2**8 - 1): "uint8",
     (0, 2**16 - 1): "uint16",
     (0, 2**32 - 1): "uint32",
@@ -28,7 +29,11 @@ _INTEGERS = {
 
 
 def integer_name(shape: Scalar) -> str:
-    """An integer type by its QAPI name where its range is one (``int`` is int64)."""
+    """An integer type by its QAPI name where its range is one (``int`` for int64's).
+
+    Without a range (introspection's ``int``) it is ``integer``; a range of no QAPI
+    type is written out.
+    """
     if shape.minimum is None and shape.maximum is None:
         return "integer"
     low, high = shape.minimum, shape.maximum
@@ -74,20 +79,34 @@ def _unranged_integer(shape: Shape) -> bool:
     return False
 
 
+_SCALARS = {"string": "str", "boolean": "bool", "number": "number", "null": "null"}
+
+
 def show(shape: Shape) -> str:
-    """A shape as a reviewer names it: ``uint64``, ``enum``, ``array of string``."""
+    """A shape as a QAPI reviewer names it.
+
+    Built-in types by their QAPI names (``str``, ``bool``, ``uint64``), named types by
+    their names (``BlockdevOptions``, ``enum JobType``, ``alternate BlockdevRef
+    (BlockdevOptions or str)``), anonymous ones by what they are (``object``, ``array
+    of str``).
+    """
     if isinstance(shape, Scalar):
-        if shape.types == {"integer"}:
-            return integer_name(shape)
-        return "|".join(sorted(shape.types))
+        names = [
+            integer_name(shape) if kind == "integer" else _SCALARS.get(kind, kind)
+            for kind in sorted(shape.types)
+        ]
+        return " or ".join(names)
     if isinstance(shape, Enum):
-        return "enum"
+        return f"enum {shape.name}" if shape.name else "enum"
     if isinstance(shape, Array):
         return f"array of {show(shape.items)}"
     if isinstance(shape, Obj):
-        return "object"
+        return shape.name or "object"
     if isinstance(shape, Alternatives):
-        return " or ".join(show(o) for o in shape.options)
+        options = " or ".join(show(o) for o in shape.options)
+        return f"alternate {shape.name} ({options})" if shape.name else options
+    if isinstance(shape, Cycle):
+        return shape.at.rsplit("/", 1)[-1].removeprefix("in.").removeprefix("out.")
     return "any"
 
 

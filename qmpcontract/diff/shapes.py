@@ -10,7 +10,7 @@ recursive type compares by name of the place it recurs at, never by type name.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from urllib.parse import unquote
 from urllib.parse import urldefrag as _urldefrag
@@ -35,6 +35,7 @@ class Enum:
     """A string from a set, each value with its status."""
 
     values: Mapping[str, str]  # value -> status ("stable", "deprecated", "unstable", ...)
+    name: str | None = field(default=None, compare=False)  # the type's name: not ABI
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Obj:
     tag: str | None = None
     variants: Mapping[str, Mapping[str, Field]] = field(default_factory=dict)
     incomplete: bool = False  # the schema lists only part of what is accepted ('gen': false)
+    name: str | None = field(default=None, compare=False)  # the type's name: not ABI
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Alternatives:
     """One of several shapes."""
 
     options: tuple[Shape, ...]
+    name: str | None = field(default=None, compare=False)  # the type's name: not ABI
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,7 @@ class Resolver:
         cycles = self._cycles
         schema = self._lookup(uri)
         base = urldefrag(uri)[0]
-        shape = self._build(schema, base, (*stack, uri))
+        shape = _named(self._build(schema, base, (*stack, uri)), uri)
         if self._cycles == cycles:
             self._memo[uri] = shape
         return shape
@@ -233,6 +236,21 @@ class Resolver:
         annotation = schema.get("x-qmp")
         incomplete = isinstance(annotation, Mapping) and annotation.get("incomplete") is True
         return Obj(members, closed, tag, variants, incomplete)
+
+
+def _named(shape: Shape, uri: str) -> Shape:
+    """*shape* with the name of the type *uri* defines (``#/types/in.BlockdevRef``), if any.
+
+    A name says which QAPI type a reviewer is looking at; shapes still compare by
+    structure (the name is not part of equality), since type names are not ABI.
+    """
+    tokens = split_pointer(unquote(uri.rsplit("#", 1)[-1]))
+    if len(tokens) != 2 or tokens[0] != "types":
+        return shape
+    name = tokens[1].removeprefix("in.").removeprefix("out.")
+    if isinstance(shape, Obj | Enum | Alternatives) and shape.name is None:
+        return replace(shape, name=name)
+    return shape
 
 
 def _only_required(options: list[object]) -> bool:
