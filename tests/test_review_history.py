@@ -254,8 +254,10 @@ def test_what_libvirt_loses(history: Path, capsys: pytest.CaptureFixture[str]) -
     # a SHOULD removal for QEMU's policy is MUST for the review: libvirt sends netdev_add
     assert (
         "**MUST** `diff/removed-after-deprecation`: command netdev_add: "
-        "arguments(type=stream).reconnect was removed [SHOULD for QEMU's rules; MUST for the "
-        "review: libvirt uses it]" in out
+        "arguments(type=stream).reconnect was removed in 10.2 (deprecated in 9.2 by "
+        "c40e962d83 \"net/stream: deprecate 'reconnect' in favor of 'reconnect-ms'\"): "
+        "3 releases later: the policy's two releases held [SHOULD for QEMU's rules; MUST for "
+        "the review: libvirt uses it]" in out
     )
     assert "  - libvirt 9.0 sends command 'netdev_add'" in out
     assert "  - libvirt 11.3 sends command 'netdev_add'" in out
@@ -268,3 +270,71 @@ def test_the_review_guide_shows_what_review_prints(
     guide = (REPO / "docs" / "guides" / "review-a-patch.md").read_text(encoding="utf-8")
     body = out.split("\n", 2)[2]  # the title names the bundle's own commit ids
     assert code == 0 and body.rstrip("\n") + "\n```" in guide
+
+
+# The removals issue 16 found unreported, each one item with its exact text.
+REMOVALS = [
+    # a member of a union branch: the 'block-dirty-bitmap-add' action of 'transaction'
+    (
+        "dirty-bitmaps: remove deprecated autoload parameter",
+        "- [ ] **MUST** `diff/argument-removed`: command transaction: "
+        "arguments.actions[](type=block-dirty-bitmap-add).data.autoload was removed "
+        "(qapi/transaction.json:162)",
+    ),
+    # values of an enum: QKeyCode's altgr, which send-key takes
+    (
+        "ui: drop altgr and altgr_r QKeyCodes",
+        "- [ ] **MUST** `diff/input-enum-value-removed`: command send-key: value 'altgr' of "
+        "arguments.keys[](type=qcode).data was removed (qapi-schema.json:4935)",
+    ),
+    # a member of an array return (and of the arguments), its deprecation found and checked
+    (
+        "trace: Remove deprecated 'vcpu' field from QMP trace events",
+        "- [ ] **SHOULD** `diff/removed-after-deprecation`: member 'vcpu' was removed in 9.1 "
+        '(deprecated in 8.1 by 5485e52a33 "qapi: make the vcpu parameters deprecated for '
+        "8.1\"): 3 releases later: the policy's two releases held; reaches command "
+        "trace-event-get-state (2 paths), command trace-event-set-state (1 path), "
+        "e.g. arguments.vcpu (qapi/trace.json:60)",
+    ),
+    # a member becoming mandatory, in a type two commands take
+    (
+        "qapi-schema: mark InetSocketAddress as mandatory again",
+        "- [ ] **MUST** `diff/argument-became-mandatory`: member 'port' became mandatory; "
+        "reaches command chardev-add (3 paths), command nbd-server-start (1 path), "
+        "e.g. arguments.backend(type=socket).data.addr(type=inet).data.port "
+        "(qapi-schema.json:3142)",
+    ),
+    # a command removed (49ccefde30)
+    (
+        "qmp: remove qmp_cpu",
+        "- [ ] **MUST** `diff/command-removed`: command 'cpu' was removed (qapi-schema.json:1057)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("subject", "item"), REMOVALS, ids=[s for s, _ in REMOVALS])
+def test_each_kind_of_removal_is_an_item(
+    history: Path, subject: str, item: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _review(history, subject, capsys)
+    assert code == 0, out
+    assert item in out.splitlines(), out
+
+
+def test_the_output_member_removed_from_an_array_return_is_reached(
+    history: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # trace-event-get-state returns [TraceEventInfo]: its 'vcpu' went with the argument
+    sha = _commit(history, "trace: Remove deprecated 'vcpu' field from QMP trace events")
+    roots = []
+    for name, commit in (("old", f"{sha}~1"), ("new", sha)):
+        tree = tmp_path / name
+        tree.mkdir()
+        archive = subprocess.run(
+            ["git", "-C", str(history), "archive", commit], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        roots.append(str(tree / "qapi" / "qapi-schema.json"))
+    main(["diff", *roots])
+    out = capsys.readouterr().out
+    assert "command trace-event-get-state: return[].vcpu was removed" in out, out

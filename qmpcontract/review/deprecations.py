@@ -11,7 +11,9 @@ to the reviewer.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -65,20 +67,66 @@ def _definition(text: str, what: str, name: str) -> str | None:
     return text[found.start() : min([e for e in ends if e >= 0], default=len(text))]
 
 
-def _deprecated_at(repo: Path, commit: str, what: str, name: str) -> bool:
+_DEFINITION = re.compile(r"^\{\s*'(struct|union|command|event|alternate)'\s*:\s*'([^']+)'", re.M)
+
+
+def _member_deprecated(definition: str, member: str) -> bool:
+    """True if *definition* declares *member* with the ``deprecated`` feature.
+
+    >>> _member_deprecated("{ 'struct': 'S', 'data': { '*vcpu': { 'type': 'int', "
+    ...                    "'features': [ 'deprecated' ] } } }", "vcpu")
+    True
+    >>> _member_deprecated("{ 'struct': 'S', 'data': { 'vcpu': 'int' } }", "vcpu")
+    False
+    """
+    quoted = re.escape(member)
+    found = re.search(
+        rf"'\*?{quoted}'\s*:\s*\{{(?:[^{{}}]|\{{[^{{}}]*\}})*'deprecated'", definition
+    )
+    return found is not None
+
+
+def _schema_texts(repo: Path, commit: str, needle: str) -> list[str]:
+    """The schema files at *commit* that mention *needle*."""
     listing = _git(repo, "ls-tree", "-r", "--name-only", commit, "--", *SCHEMA_PATHS) or ""
-    for path in listing.split():
-        text = _git(repo, "show", f"{commit}:{path}") or ""
-        if f"'{name}'" not in text:
-            continue
+    texts = (_git(repo, "show", f"{commit}:{path}") or "" for path in listing.split())
+    return [text for text in texts if needle in text]
+
+
+def _deprecated_at(repo: Path, commit: str, what: str, name: str) -> bool:
+    for text in _schema_texts(repo, commit, f"'{name}'"):
         found = _definition(text, what, name)
         if found is not None:
             return "'deprecated'" in found
     return False
 
 
-def find_deprecation(repo: Path, head: str, what: str, name: str) -> Deprecation | None:
-    """The commit, at or before *head*, that deprecated the command or event *name*.
+def _owners(repo: Path, commit: str, member: str) -> list[tuple[str, str]]:
+    """The definitions (kind, name) at *commit* that declare *member* deprecated."""
+    owners = []
+    for text in _schema_texts(repo, commit, f"{member}'"):
+        for match in _DEFINITION.finditer(text):
+            found = _definition(text, match.group(1), match.group(2))
+            if found is not None and _member_deprecated(found, member):
+                owners.append((match.group(1), match.group(2)))
+    return owners
+
+
+def _member_deprecated_at(
+    repo: Path, commit: str, owners: list[tuple[str, str]], member: str
+) -> bool:
+    for text in _schema_texts(repo, commit, f"{member}'"):
+        for what, name in owners:
+            found = _definition(text, what, name)
+            if found is not None and _member_deprecated(found, member):
+                return True
+    return False
+
+
+def _first_deprecated(
+    repo: Path, head: str, deprecated_at: Callable[[str], bool]
+) -> Deprecation | None:
+    """The first commit, at or before *head*, where *deprecated_at* holds.
 
     The commits that changed a ``deprecated`` line are searched (oldest first,
     by bisection: an element once deprecated stays so until it goes).
@@ -95,11 +143,11 @@ def find_deprecation(repo: Path, head: str, what: str, name: str) -> Deprecation
     )
     candidates = [line.split("\x00") for line in (log or "").splitlines() if line]
     low, high = 0, len(candidates)
-    if not candidates or not _deprecated_at(repo, candidates[-1][0], what, name):
+    if not candidates or not deprecated_at(candidates[-1][0]):
         return None
     while low < high:  # the first candidate where it is deprecated
         middle = (low + high) // 2
-        if _deprecated_at(repo, candidates[middle][0], what, name):
+        if deprecated_at(candidates[middle][0]):
             high = middle
         else:
             low = middle + 1
@@ -112,28 +160,61 @@ def find_deprecation(repo: Path, head: str, what: str, name: str) -> Deprecation
     return Deprecation(original.strip() or commit, title, release)
 
 
+def find_deprecation(repo: Path, head: str, what: str, name: str) -> Deprecation | None:
+    """The commit, at or before *head*, that deprecated the command or event *name*."""
+    return _first_deprecated(repo, head, lambda c: _deprecated_at(repo, c, what, name))
+
+
+@functools.cache
+def find_member_deprecation(repo: Path, head: str, member: str) -> Deprecation | None:
+    """The commit, at or before *head*, that deprecated *member* (of a type or an element).
+
+    The member's owners are the definitions that declare it deprecated at *head*
+    (``NetdevStreamOptions`` for ``reconnect``); the first commit where one of
+    them does is the deprecation.  Remembered: a member of a shared type is
+    removed along many paths.
+    """
+    owners = _owners(repo, head, member)
+    if not owners:
+        return None
+    return _first_deprecated(repo, head, lambda c: _member_deprecated_at(repo, c, owners, member))
+
+
+def _release_of(repo: Path, commit: str) -> QemuVersion | None:
+    """The first release holding *commit*, from its ``VERSION``."""
+    version = _git(repo, "show", f"{commit}:VERSION")
+    try:
+        return first_release(QemuVersion.parse(version.strip())) if version else None
+    except ValueError:
+        return None
+
+
 def checked_removal(change: Change, repo: Path, base: str, head: str) -> Change:
-    """*change* (a removal of a deprecated command or event) with its deprecation checked.
+    """*change* (a removal of a deprecated element or member) with its deprecation checked.
 
     The message says when and by which commit it was deprecated; the level is
     the policy's verdict: ``diff/removed-before-window`` (MUST) under two
-    releases, ``diff/removed-after-deprecation`` (SHOULD) from two on.
+    releases, ``diff/removed-after-deprecation`` (SHOULD) from two on.  A member
+    (``arguments(type=stream).reconnect``) is looked up in the definitions that
+    declared it deprecated; an enum value is left to the reviewer.
     """
     what, _, name = change.element.partition(" ")
-    if change.rule_id not in _REMOVALS or what not in ("command", "event") or change.path:
+    if change.rule_id not in _REMOVALS or what not in ("command", "event"):
         return change
-    found = find_deprecation(repo, base, what, name)
-    version = _git(repo, "show", f"{head}:VERSION")
-    try:
-        removal = first_release(QemuVersion.parse(version.strip())) if version else None
-    except ValueError:
-        removal = None
+    member = change.path.rpartition(".")[2] if change.path else ""
+    if change.path and (not member or "=" in member or "[" in member):
+        return change  # an enum value, or no member name
+    if member:
+        sha = (_git(repo, "rev-parse", "--verify", f"{base}^{{commit}}") or "").strip()
+        found = find_member_deprecation(repo, sha, member) if sha else None
+        subject, label = f"{change.element}: {change.path}", "deprecated"
+    else:
+        found = find_deprecation(repo, base, what, name)
+        subject, label = f"{what} '{name}'", f"deprecated {what}"
+    removal = _release_of(repo, head)
     if found is None or found.release is None or removal is None:
-        return replace(
-            change,
-            message=f"deprecated {what} '{name}' was removed; when it was deprecated is "
-            "not in this history",
-        )
+        text = f"{label} '{name}' was removed" if not member else f"{subject} was removed"
+        return replace(change, message=f"{text}; when it was deprecated is not in this history")
     count = releases_between(found.release, removal)
     rule = "diff/removed-before-window" if count is not None and count < 2 else _REMOVALS[0]
     verdict = (
@@ -141,12 +222,15 @@ def checked_removal(change: Change, repo: Path, base: str, head: str) -> Change:
         if rule != _REMOVALS[0]
         else f"{count} releases later: the policy's two releases held"
     )
+    facts = (
+        f"was removed in {removal} (deprecated in {found.release} by {found.commit[:10]} "
+        f'"{found.title}"): {verdict}'
+    )
     return replace(
         change,
         rule_id=rule,
         level=CHANGES[rule].level,
-        message=f"deprecated {what} '{name}' was removed in {removal} (deprecated in "
-        f'{found.release} by {found.commit[:10]} "{found.title}"): {verdict}',
+        message=f"{subject} {facts}" if member else f"{label} '{name}' {facts}",
         old=str(found.release),
         new=str(removal),
     )
