@@ -338,3 +338,40 @@ def test_the_output_member_removed_from_an_array_return_is_reached(
     main(["diff", *roots])
     out = capsys.readouterr().out
     assert "command trace-event-get-state: return[].vcpu was removed" in out, out
+
+
+def test_history_with_the_repository_names_each_steps_commit_and_release(
+    history: Path, shared_corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    qapi = shared_corpus / "qapi"
+    trees = [str(qapi / tag) for tag in ("v7.2.0", "v8.2.0", "v9.2.0", "v10.2.0")]
+    code = main(["history", *trees, "query-migrationthreads", "--repo", str(history)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    # the sources skip 8.0 to 8.1 and 9.0 to 9.1: the history finds each commit, and its release
+    assert (
+        'command query-migrationthreads: added in 8.0 by 671326201d "migration: Introduce '
+        'interface query-migrationthreads"; deprecated in 9.2 by 228529d1fe '
+        '"migration: Deprecate query-migrationthreads command" (SHOULD)' in out.splitlines()
+    ), out
+    assert main(["history", *trees[:3], "trace-event-get-state", "--repo", str(history),
+                 "--output", "json"]) == 0  # fmt: skip
+    elements = json.loads(capsys.readouterr().out)["elements"]
+    steps = {(e["path"], s["what"]): s for e in elements for s in e["steps"]}
+    removed = steps[("return[].vcpu", "removed")]
+    assert (removed["commit"][:10], removed["release"], removed["after"]) == (
+        "7ffc4894a6",
+        "9.1",
+        "8.2",
+    )
+    assert removed["title"] == "trace: Remove deprecated 'vcpu' field from QMP trace events"
+    assert steps[("arguments.vcpu", "deprecated")]["release"] == "8.1"
+
+
+def test_history_with_a_repository_needs_a_name(
+    history: Path, shared_corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    qapi = shared_corpus / "qapi"
+    trees = [str(qapi / tag) for tag in ("v8.2.0", "v9.2.0")]
+    assert main(["history", *trees, "--repo", str(history)]) == 2
+    assert "--repo traces the elements asked about: give a NAME" in capsys.readouterr().err

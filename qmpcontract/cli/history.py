@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import sys
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
-from qmpcontract.diff.history import Timeline, history, render_history_text
-from qmpcontract.errors import UsageError
+from qmpcontract.cli.review import schema_root
+from qmpcontract.diff.history import Origin, Timeline, history, render_history_text
+from qmpcontract.errors import InputError, UsageError
+from qmpcontract.importers.qapi_schema import load_qapi_snapshot
 from qmpcontract.importers.sides import load_side
 from qmpcontract.model.contract import Contract
 from qmpcontract.model.versions import QemuVersion
+from qmpcontract.review.origins import GitHistory
+from qmpcontract.review.trees import git
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,6 +41,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("--arch", metavar="ARCH", help="only the sources of this architecture")
     parser.add_argument("--output", choices=("text", "json"), default="text", help="format")
+    parser.add_argument(
+        "--repo",
+        type=Path,
+        metavar="CLONE|BUNDLE",
+        help="a git checkout of QEMU (or the schema history bundle): each step of the NAMEs "
+        "asked about gets the commit that made it and the first release holding it",
+    )
     parser.set_defaults(func=run)
 
 
@@ -93,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
             known = ", ".join(sorted(a for a in groups if a)) or "none named"
             raise UsageError(f"no source of architecture {args.arch!r} (found: {known})")
         groups = {args.arch: groups[args.arch]}
+    origins = _git_history(args.repo, names) if args.repo is not None else None
     documents: list[dict[str, object]] = []
     texts: list[str] = []
     for arch, paths in sorted(groups.items()):
@@ -105,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
             continue
         timelines = [t for t in history(snapshots) if _chosen(t, names)]
         ordered = sorted(v for v, _ in snapshots)
+        if origins is not None:
+            timelines = [with_origins(t, ordered, origins) for t in timelines]
         if args.output == "json":
             documents.append(_json(arch, ordered, timelines))
         else:
@@ -120,6 +137,47 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write("\n".join(texts))
     return 0
+
+
+def _origin(origin: Origin | None) -> dict[str, object]:
+    if origin is None:
+        return {}
+    release = str(origin.release) if origin.release is not None else None
+    return {"commit": origin.commit, "title": origin.title, "release": release}
+
+
+def _git_history(repo: Path, names: set[str]) -> GitHistory:
+    """The git history *repo* holds (a bundle is cloned first), to trace *names* in."""
+    if not names:
+        raise UsageError("--repo traces the elements asked about: give a NAME")
+    if not repo.exists():
+        raise UsageError(f"--repo {repo}: no such file or directory")
+    workdir = Path(tempfile.mkdtemp(prefix="qmpcontract-history-"))
+    if repo.is_file():  # a bundle, such as the corpus's qemu-qapi-history.bundle
+        clone = workdir / "clone"
+        git(["clone", "-q", str(repo.resolve()), str(clone)], workdir, f"cannot clone {repo}")
+        repo = clone
+    lenient = functools.partial(load_qapi_snapshot, doc_rules=False, skip_missing=True)
+
+    def load(tree: Path) -> Contract | None:
+        root = schema_root(tree)
+        if root is None:
+            return None
+        try:
+            return load_side(root, None, lenient)[0].contract
+        except InputError:  # a tree QEMU's generator refused at that commit
+            return None
+
+    return GitHistory(repo, load, workdir / "trees")
+
+
+def with_origins(timeline: Timeline, ordered: list[QemuVersion], found: GitHistory) -> Timeline:
+    """*timeline* with the commit of each step found in the git history, where it is."""
+    steps = []
+    for step in timeline.steps:
+        before = max((v for v in ordered if v < step.version), default=None)
+        steps.append(replace(step, origin=found.origin(timeline, step, before)))
+    return Timeline(timeline.element, timeline.path, steps)
 
 
 def _of(arch: str) -> str:
@@ -139,6 +197,7 @@ def _json(arch: str, ordered: list[QemuVersion], timelines: list[Timeline]) -> d
                     "level": s.level.value,
                     "rule_id": s.rule_id,
                     "message": s.message,
+                    **_origin(s.origin),
                 }
                 for s in t.steps
             ],

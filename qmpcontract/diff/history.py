@@ -46,6 +46,20 @@ _STEP = {
 }
 
 
+def step_kind(rule_id: str) -> str:
+    """What a change of *rule_id* is on a timeline: added, removed, deprecated, ..."""
+    return _STEP.get(rule_id, "changed")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The commit that made a step, from QEMU's git history, and the first release with it."""
+
+    commit: str  # QEMU's commit id (a history bundle's Original-commit), else the repo's own
+    title: str
+    release: QemuVersion | None
+
+
 @dataclass(frozen=True)
 class Step:
     """One event in an element's life."""
@@ -56,10 +70,17 @@ class Step:
     rule_id: str
     message: str
     after: QemuVersion | None = None  # the snapshot before, where releases between are missing
+    origin: Origin | None = None  # the commit, where a git history was searched
 
     @property
     def when(self) -> str:
-        """``in 7.1``, or ``between 2.5 and 2.12`` where the data has releases missing."""
+        """``in 7.1``, or ``between 2.5 and 2.12`` where the data has releases missing.
+
+        With its origin: ``in 9.2 by 228529d1fe "migration: Deprecate ..."``.
+        """
+        if self.origin is not None and self.origin.release is not None:
+            title = f' "{self.origin.title}"' if self.origin.title else ""
+            return f"in {self.origin.release} by {self.origin.commit[:10]}{title}"
         if self.after is None:
             return f"in {self.version}"
         return f"between {self.after} and {self.version}"
@@ -88,7 +109,7 @@ def history(snapshots: Sequence[tuple[QemuVersion, Contract]]) -> list[Timeline]
         gap = releases_between(before, version)
         after = None if gap is not None and gap <= 1 else before  # releases missing between
         for change in changes:
-            what = _STEP.get(change.rule_id, "changed")
+            what = step_kind(change.rule_id)
             if change.rule_id == "diff/unstable-changed":
                 what = "changed (unstable)"
             key = (change.element, change.path)

@@ -57,7 +57,8 @@ def git(args: list[str], cwd: Path, what: str) -> str:
     return done.stdout
 
 
-def _export(repo: Path, revision: str, target: Path) -> None:
+def export_tree(repo: Path, revision: str, target: Path) -> None:
+    """Write the schema files (and ``VERSION``) of *revision* in *repo* under *target*."""
     listed = git(
         ["ls-tree", "-r", "--name-only", revision, "--", *WATCHED, "VERSION"],
         repo,
@@ -104,8 +105,8 @@ def from_git_range(repo: Path, spec: str, workdir: Path | None = None) -> Review
     base, head = split_range(repo, spec)
     root = Path(workdir or tempfile.mkdtemp(prefix="qmpcontract-review-"))
     old, new = root / "old", root / "new"
-    _export(repo, base, old)
-    _export(repo, head, new)
+    export_tree(repo, base, old)
+    export_tree(repo, head, new)
     changed = git(
         ["diff", "--name-only", base, head, "--", *WATCHED], repo, f"cannot diff {spec}"
     ).split()
