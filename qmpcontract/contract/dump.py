@@ -123,6 +123,7 @@ def _rule(rule: Rule) -> dict[str, Any]:
         "id": rule.id,
         "level": rule.level.value,
         "category": rule.category.value,
+        "party": rule.party.value,
         "statement": rule.statement,
     }
     if rule.rationale is not None:

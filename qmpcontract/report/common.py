@@ -5,6 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from qmpcontract.location import Location
+from qmpcontract.model.findings import Finding
+
+
+def obligation(finding: Finding) -> str:
+    """Who the broken rule obliges, as the finding's text starts: "QEMU must: ", or ""."""
+    if finding.party is None:
+        return ""
+    return f"{finding.party.subject()} {finding.level.value.lower()}: "
 
 
 def location_json(location: Location) -> dict[str, Any]:

@@ -116,8 +116,8 @@ def checked_removal(change: Change, repo: Path, base: str, head: str) -> Change:
     """*change* (a removal of a deprecated command or event) with its deprecation checked.
 
     The message says when and by which commit it was deprecated; the level is
-    the policy's verdict: ``diff/removed-before-window`` (MUST) under two
-    releases, ``diff/removed-after-deprecation`` (SHOULD) from two on.
+    the policy's verdict: ``diff/removed-before-window`` (SHOULD) under two
+    releases, ``diff/removed-after-deprecation`` (MAY) from two on.
     """
     what, _, name = change.element.partition(" ")
     if change.rule_id not in _REMOVALS or what not in ("command", "event") or change.path:
