@@ -251,10 +251,10 @@ def test_what_libvirt_loses(history: Path, capsys: pytest.CaptureFixture[str]) -
         "`netdev_add/arg-type/+stream/reconnect` (QEMU_CAPS_NETDEV_STREAM_RECONNECT) "
         "turns false" in out
     )
-    # a SHOULD removal for QEMU's policy is MUST for the review: libvirt sends netdev_add
+    # a removal QEMU's policy allows (MAY) is MUST for the review: libvirt sends netdev_add
     assert (
         "**MUST** `diff/removed-after-deprecation`: command netdev_add: "
-        "arguments(type=stream).reconnect was removed [SHOULD for QEMU's rules; MUST for the "
+        "arguments(type=stream).reconnect was removed [MAY for QEMU's rules; MUST for the "
         "review: libvirt uses it]" in out
     )
     assert "  - libvirt 9.0 sends command 'netdev_add'" in out
