@@ -77,7 +77,7 @@ def _lifecycle(raw: Mapping[str, Any]) -> Lifecycle:
 def _party(raw: Mapping[str, Any]) -> Party:
     versions = raw.get("versions")
     span = QemuRange(_qv(versions.get("since")), _qv(versions.get("until"))) if versions else None
-    return Party(raw["name"], span, raw.get("role"))
+    return Party(raw["name"], span, raw.get("role"), _references(raw.get("agreed", ())))
 
 
 def _job_event(raw: Mapping[str, Any]) -> JobEnd:

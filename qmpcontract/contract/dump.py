@@ -46,6 +46,8 @@ def _party(party: Party) -> dict[str, Any]:
         out["role"] = party.role
     if party.versions is not None:
         out["versions"] = _range(party.versions)
+    if party.agreed:
+        out["agreed"] = [_reference(r) for r in party.agreed]
     return out
 
 

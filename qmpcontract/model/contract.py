@@ -336,6 +336,7 @@ class Party:
     name: str
     versions: QemuRange | None = None  # release numbers of *this* party
     role: str | None = None
+    agreed: tuple[Reference, ...] = ()  # where those versions are shown to rely on it
 
 
 @dataclass(frozen=True)
