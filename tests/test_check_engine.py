@@ -140,8 +140,8 @@ def test_contract_versions_follow_the_qemu_version() -> None:
 
     assert refs(QemuVersion(1, 1)) == ["block-jobs@1.0.0"]
     assert refs(QemuVersion(1, 0, 50)) == ["block-jobs@0.1.0"]
-    assert refs(QemuVersion(2, 5)) == ["block-jobs@2.4.1", "qmp-core@1.0.1"]
-    assert refs(QemuVersion(7, 2)) == ["block-jobs@2.4.1", "jobs@1.1.1", "qmp-core@1.0.1"]
+    assert refs(QemuVersion(2, 5)) == ["block-jobs@2.5.0", "qmp-core@1.1.0"]
+    assert refs(QemuVersion(7, 2)) == ["block-jobs@2.5.0", "jobs@1.1.2", "qmp-core@1.1.0"]
     pinned = select_contracts(contracts, QemuVersion(7, 2), {"block-jobs": SemVer(2, 1, 0)})
     assert pinned[0].ref == "block-jobs@2.1.0"
 

@@ -36,7 +36,7 @@ def test_lint_json_output(capsys: pytest.CaptureFixture[str]) -> None:
     (problem,) = report["problems"]
     assert problem["code"] == "rule-id"
     assert problem["location"]["file"].endswith("demo/1.0.0.json")
-    assert problem["location"]["line"] == 157
+    assert problem["location"]["line"] == 158
     assert problem["location"]["pointer"] == "/rules/1/id"
     assert problem["related"][0]["note"] == "first used here"
 

@@ -122,7 +122,7 @@ def test_documented_removals(pairs: list[tuple[QemuVersion, QemuVersion, list[Ch
     found: dict[tuple[str, str, str, str], tuple[QemuVersion, Level]] = {}
     for entry in DOCUMENTED:
         for _, new, changes in pairs:
-            hits = [c for c in _found(entry, changes) if c.level in (Level.MUST, Level.SHOULD)]
+            hits = [c for c in _found(entry, changes) if c.rule_id in REMOVALS]
             if hits:
                 found[entry] = (new, min((c.level for c in hits), key=lambda lv: lv.rank))
                 break

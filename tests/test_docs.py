@@ -66,4 +66,4 @@ def test_every_registered_rule_has_a_section() -> None:
 
 def test_rules_show_what_the_renderer_prints() -> None:
     html = (built_site() / "reference" / "rules" / "index.html").read_text(encoding="utf-8")
-    assert "MUST [block-jobs/terminal-event] stream job 'stream1' " in html
+    assert "MUST [block-jobs/terminal-event] QEMU must: stream job 'stream1' " in html

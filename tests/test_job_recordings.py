@@ -210,7 +210,7 @@ def test_the_jobs_recording_is_clean(capsys: pytest.CaptureFixture[str]) -> None
     code, report = _check(FIXTURE, capsys)
     assert (code, report["findings"]) == (0, [])
     contracts = report["transcripts"][0]["contracts"]
-    assert {"block-jobs@2.4.1", "jobs@1.1.1"} <= set(contracts)
+    assert {"block-jobs@2.5.0", "jobs@1.1.2"} <= set(contracts)
 
 
 def test_each_mutation_of_the_recording_is_found_where_it_is(

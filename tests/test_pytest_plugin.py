@@ -27,7 +27,7 @@ def test_each_transcript_is_an_item(pytester: pytest.Pytester, tmp_path: Path) -
     result.assert_outcomes(passed=1, failed=1)
     out = result.stdout.str()
     # The failure text is the rendered findings, not a traceback.
-    assert "MUST [qmp-core/id-echo] the response to 'query-block-jobs'" in out
+    assert "MUST [qmp-core/id-echo] QEMU must: the response to 'query-block-jobs'" in out
     assert "foreign-id.jsonl:" in out and "Traceback" not in out
 
 

@@ -186,4 +186,5 @@ class RuleContext:
             related=tuple(
                 (r.raw.location if isinstance(r, Message) else r, note) for r, note in related
             ),
+            party=self.rule.party,
         )

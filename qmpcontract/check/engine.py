@@ -134,7 +134,7 @@ def select_contracts(
 
 
 def _builtin(rule: BuiltinRule, message: str, location: Location) -> Finding:
-    return Finding(rule.id, rule.level, message, location)
+    return Finding(rule.id, rule.level, message, location, party=rule.party)
 
 
 def _builtin_findings(session: Session, options: CheckOptions) -> list[Finding]:

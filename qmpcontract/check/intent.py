@@ -68,6 +68,7 @@ def expected_refusals(
                     f"({exchange.request.raw.expect_error}){breaks}",
                     response.raw.location,
                     related=((where, "the request, marked as meant to be refused"),),
+                    party=ACCEPTED_INVALID.party,
                 )
             )
     return Expected(kept, refused)

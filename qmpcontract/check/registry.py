@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qmpcontract.model.check_kinds import CHECK_KINDS, Scope
-from qmpcontract.model.contract import Contract, Level
+from qmpcontract.model.contract import Category, Contract, Level, Obliged
 from qmpcontract.model.findings import Finding
 from qmpcontract.model.transcript import Session
 
@@ -57,38 +57,53 @@ def implements(kind: str) -> Callable[[Implementation], Implementation]:
 
 @dataclass(frozen=True)
 class BuiltinRule:
-    """A rule of the checker itself (not from a contract)."""
+    """A rule of the checker itself (not from a contract), under the same level policy."""
 
     id: str
     level: Level
     statement: str
+    category: Category
+    party: Obliged
 
 
 INVALID_MESSAGE = BuiltinRule(
     "qmpcontract/invalid-message",
     Level.MUST,
-    "Every message is one JSON object (QMP: 'All interactions transmitted by the Server are "
-    "json-objects'); a client's invalid input is answered with an error.",
+    "Every message, from either side, is one JSON object (QMP: 'All interactions "
+    "transmitted by the Server are json-objects'; a client's input that is not one is "
+    "answered with an error, which qmp-core/one-response checks).",
+    Category.PROTOCOL,
+    Obliged.BOTH,
 )
 UNKNOWN_MESSAGE = BuiltinRule(
     "qmpcontract/unknown-message",
     Level.MUST,
     "Every message is a greeting, a request, a success or error response, or an event.",
+    Category.PROTOCOL,
+    Obliged.BOTH,
 )
 TRUNCATED = BuiltinRule(
     "qmpcontract/truncated",
     Level.MAY,
-    "The recording ends inside a session or a message: what follows was not recorded.",
+    "The recording ends inside a session or a message: what follows was not recorded "
+    "(a note on the recording, binding neither side).",
+    Category.ADVICE,
+    Obliged.BOTH,
 )
 UNFINISHED_JOB = BuiltinRule(
     "qmpcontract/unfinished-job",
     Level.MAY,
     "A job was still running when the recording ended (not a violation).",
+    Category.ADVICE,
+    Obliged.PRODUCER,
 )
 RULE_CRASHED = BuiltinRule(
     "qmpcontract/rule-crashed",
     Level.MUST,
-    "A rule's implementation failed on this transcript; its verdict is unknown.",
+    "A rule's implementation failed on this transcript; its verdict is unknown, so the "
+    "check fails as a broken MUST would, for whichever side the rule obliges.",
+    Category.ABI,
+    Obliged.BOTH,
 )
 ACCEPTED_INVALID = BuiltinRule(
     "qmpcontract/accepted-invalid",
@@ -96,6 +111,8 @@ ACCEPTED_INVALID = BuiltinRule(
     "QEMU refuses a request its client marked as meant to be refused (a recording's "
     "'expect_error', written by 'qmpcontract fuzz' for its non-conforming requests): QEMU "
     "answers input its schema does not accept with an error.",
+    Category.PROTOCOL,
+    Obliged.PRODUCER,
 )
 BUILTIN_RULES: tuple[BuiltinRule, ...] = (
     INVALID_MESSAGE,
@@ -115,14 +132,17 @@ class RuleInfo:
     level: Level
     statement: str
     origin: str  # "qmpcontract" or the contract's id@version
+    party: Obliged = Obliged.PRODUCER
 
 
 def rule_catalogue(contracts: Iterable[Contract]) -> dict[str, RuleInfo]:
     """Every rule a check can report: the built-in ones and those of *contracts*."""
-    found = {r.id: RuleInfo(r.id, r.level, r.statement, "qmpcontract") for r in BUILTIN_RULES}
+    found = {
+        r.id: RuleInfo(r.id, r.level, r.statement, "qmpcontract", r.party) for r in BUILTIN_RULES
+    }
     for contract in contracts:
         for rule in contract.rules:
-            found[rule.id] = RuleInfo(rule.id, rule.level, rule.statement, contract.ref)
+            found[rule.id] = RuleInfo(rule.id, rule.level, rule.statement, contract.ref, rule.party)
     return found
 
 

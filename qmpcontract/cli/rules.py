@@ -30,7 +30,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "rules",
         help="list every rule id (for --select/--ignore and baselines)",
         description="List every rule id a command can report, with its level, what checks "
-        "it and its statement: the checker's own rules, the rules of the newest version of "
+        "it, whom it obliges (producer: QEMU, consumer: the client, or both) and its "
+        "statement: the checker's own rules, the rules of the newest version of "
         "each contract, the rules of the contracts a transcript brings (QEMU's own schema: "
         "qemu-introspection/*, qemu-qapi/* from 'import qapi', qemu-release/* from the "
         "release data; qemu-error-classes/*), and the change kinds of 'diff' and 'review' "
@@ -46,6 +47,8 @@ def _contract_rows(contract: Contract, origin: str, command: str) -> list[Row]:
         {
             "id": rule.id,
             "level": rule.level.value,
+            "category": rule.category.value,
+            "party": rule.party.value,
             "contract": origin,
             "check": rule.check.kind if rule.check else None,
             "command": command,
@@ -61,6 +64,8 @@ def rows(contracts: ContractSet) -> list[Row]:
         {
             "id": r.id,
             "level": r.level.value,
+            "category": r.category.value,
+            "party": r.party.value,
             "contract": None,
             "check": "built in",
             "command": "check",
@@ -78,6 +83,8 @@ def rows(contracts: ContractSet) -> list[Row]:
             {
                 "id": change.id,
                 "level": change.level.value,
+                "category": change.category.value,
+                "party": change.party.value,
                 "contract": None,
                 "check": "diff",
                 "command": "diff, review",
@@ -100,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
     for row in listed:
         check = row["check"] or "review only"
         sys.stdout.write(
-            f"{row['id']:<{width}}  {row['level']:<6}  {check:<22}  {row['statement']}\n"
+            f"{row['id']:<{width}}  {row['level']:<6}  {row['party']:<8}  {check:<22}  "
+            f"{row['statement']}\n"
         )
     return 0

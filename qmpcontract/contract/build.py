@@ -29,6 +29,7 @@ from qmpcontract.model.contract import (
     JobSpec,
     Level,
     Lifecycle,
+    Obliged,
     Party,
     Reference,
     Removal,
@@ -76,7 +77,7 @@ def _lifecycle(raw: Mapping[str, Any]) -> Lifecycle:
 def _party(raw: Mapping[str, Any]) -> Party:
     versions = raw.get("versions")
     span = QemuRange(_qv(versions.get("since")), _qv(versions.get("until"))) if versions else None
-    return Party(raw["name"], span, raw.get("role"))
+    return Party(raw["name"], span, raw.get("role"), _references(raw.get("agreed", ())))
 
 
 def _job_event(raw: Mapping[str, Any]) -> JobEnd:
@@ -167,6 +168,7 @@ def _rule(index: int, raw: Mapping[str, Any]) -> Rule:
         category=Category(raw["category"]),
         statement=raw["statement"],
         sources=_references(raw["sources"]),
+        party=Obliged(raw["party"]),
         check=CheckSpec(check["kind"], freeze(check.get("params", {}))) if check else None,
         rationale=raw.get("rationale"),
         pointer=join_pointer("", "rules", index),

@@ -46,6 +46,8 @@ def _party(party: Party) -> dict[str, Any]:
         out["role"] = party.role
     if party.versions is not None:
         out["versions"] = _range(party.versions)
+    if party.agreed:
+        out["agreed"] = [_reference(r) for r in party.agreed]
     return out
 
 
@@ -123,6 +125,7 @@ def _rule(rule: Rule) -> dict[str, Any]:
         "id": rule.id,
         "level": rule.level.value,
         "category": rule.category.value,
+        "party": rule.party.value,
         "statement": rule.statement,
     }
     if rule.rationale is not None:

@@ -31,6 +31,7 @@ class ProblemCode(enum.StrEnum):
     ERROR_ALIAS = "error-alias"  # error class spellings that collide
     ELEMENT_REF = "element-ref"  # a name that refers to no element
     REQUIRES = "requires"  # a required contract that is missing or mismatched
+    POLICY = "policy"  # a rule's level disagrees with its category (model/policy.py)
     SEMVER = "semver"  # a version bump smaller than the changes since the previous version
 
 

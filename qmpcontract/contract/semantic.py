@@ -3,7 +3,8 @@
 These run after the meta-schema and find what a schema cannot express: the
 path agrees with the contract id and version, rule ids are unique and check
 kinds exist with valid parameters, lifecycles are in order, names refer to
-elements that exist, error spellings do not collide, required contracts exist.
+elements that exist, error spellings do not collide, required contracts exist,
+each rule's level is the one its category gets under the level policy.
 The checks read raw JSON defensively, so they still run (and report) when the
 meta-schema found problems elsewhere in the file.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from jsonschema import Draft202012Validator
 
@@ -23,8 +25,9 @@ from qmpcontract.contract.semantic_jobs import job_problems
 from qmpcontract.contract.visible import Reporter, Visible
 from qmpcontract.location import join_pointer, split_pointer
 from qmpcontract.model.check_kinds import CHECK_KINDS
-from qmpcontract.model.contract import ElementKind
+from qmpcontract.model.contract import Category, ElementKind, Level
 from qmpcontract.model.frozen_json import thaw
+from qmpcontract.model.policy import disagreement
 from qmpcontract.model.versions import QemuVersion, VersionRequirement
 
 
@@ -272,7 +275,18 @@ def _check_rules(file: ContractFile, index: SetIndex, visible: Visible, report: 
                     f"'{others[rule_id].contract_id}' ({others[rule_id].display})",
                 )
             first.setdefault(rule_id, pointer + "/id")
+        _check_policy(rule, pointer, report)
         _check_check(as_map(rule.get("check")), pointer + "/check", visible, report)
+
+
+def _check_policy(rule: Mapping[str, Any], pointer: str, report: Reporter) -> None:
+    level, category = as_str(rule.get("level")), as_str(rule.get("category"))
+    if level is not None and category is not None and level in set(Level):
+        if category not in set(Category):
+            return
+        why = disagreement(Level(level), Category(category))
+        if why is not None:
+            report(ProblemCode.POLICY, pointer + "/level", why)
 
 
 def _check_check(

@@ -1,9 +1,13 @@
 """The change catalogue: every kind of change the differ reports, with a stable id and level.
 
-Levels follow QEMU's compatibility rules (docs/devel/qapi-code-gen.rst,
-"Compatibility considerations"): MUST for an ABI break, SHOULD for a
-backward-compatibility risk, MAY for a compatible change.  Input is what
-clients send (command arguments), output what QEMU sends (returns, events).
+Levels follow the one level policy (:mod:`qmpcontract.model.policy`), which
+follows QEMU's compatibility rules (docs/devel/qapi-code-gen.rst,
+"Compatibility considerations"): MUST for what breaks existing clients without
+notice, SHOULD for the deprecation process and the changes QEMU asks to make
+with care ("removing unreachable stuff ... tread carefully"), MAY for a
+compatible change.  Every change is QEMU's (the producer's) to make.  Input is
+what clients send (command arguments), output what QEMU sends (returns, events).
+:data:`AFFECTS` says which contract rules (by check kind) each change touches.
 """
 
 from __future__ import annotations
@@ -12,23 +16,36 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from qmpcontract.model.contract import Level
+from qmpcontract.model.contract import Category, Level, Obliged
 
 
 @dataclass(frozen=True)
 class ChangeKind:
-    """One kind of change."""
+    """One kind of change: its level, and the category that gives that level."""
 
     id: str
     level: Level
     summary: str
+    party: Obliged = Obliged.PRODUCER
+
+    @property
+    def category(self) -> Category:
+        """The policy's category of the level: abi (MUST), compat (SHOULD), advice (MAY)."""
+        return {Level.MUST: Category.ABI, Level.SHOULD: Category.COMPAT}.get(
+            self.level, Category.ADVICE
+        )
 
 
 _M, _S, _Y = Level.MUST, Level.SHOULD, Level.MAY
 _KINDS = (
     ChangeKind("diff/command-removed", _M, "A command was removed without deprecation."),
     ChangeKind("diff/command-added", _Y, "A command was added."),
-    ChangeKind("diff/event-removed", _M, "An event was removed without deprecation."),
+    ChangeKind(
+        "diff/event-removed",
+        _S,
+        "An event was removed without deprecation: QEMU's rules allow it only once the event "
+        "can no longer be triggered (clients still waiting for it would hang).",
+    ),
     ChangeKind("diff/event-added", _Y, "An event was added."),
     ChangeKind(
         "diff/command-renamed",
@@ -50,15 +67,21 @@ _KINDS = (
     ),
     ChangeKind(
         "diff/removed-after-deprecation",
-        _S,
-        "A deprecated element was removed (clients had notice, but old ones break).",
+        _Y,
+        "A deprecated element was removed after its deprecation window, as the process "
+        "allows (clients had notice; old ones break).",
     ),
     ChangeKind(
         "diff/removed-before-window",
-        _M,
-        "An element was removed less than two releases after its deprecation.",
+        _S,
+        "An element was removed less than two releases after its deprecation (the "
+        "deprecation process broken).",
     ),
-    ChangeKind("diff/deprecated-added", _S, "An element was marked deprecated."),
+    ChangeKind(
+        "diff/deprecated-added",
+        _Y,
+        "An element was marked deprecated (the process starts; clients should move off it).",
+    ),
     ChangeKind("diff/argument-removed", _M, "A command argument was removed."),
     ChangeKind("diff/argument-added", _Y, "An optional command argument was added."),
     ChangeKind("diff/mandatory-argument-added", _M, "A mandatory command argument was added."),
@@ -146,3 +169,28 @@ REMOVALS: frozenset[str] = frozenset(
     }
 )
 """The change kinds that take something away."""
+
+_NAME_GONE = frozenset(
+    {
+        "diff/command-removed",
+        "diff/event-removed",
+        "diff/command-renamed",
+        "diff/event-renamed",
+        "diff/error-class-removed",
+    }
+)
+AFFECTS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        kind.id: frozenset(
+            (["names-kept"] if kind.id in _NAME_GONE else [])
+            + (["compatible-evolution"] if kind.level is Level.MUST else [])
+            + (["deprecation-window"] if kind.id == "diff/removed-before-window" else [])
+            + (["deprecated-use"] if kind.id == "diff/deprecated-added" else [])
+        )
+        for kind in _KINDS
+        if kind.id not in ("diff/libvirt-probe-changed", "diff/unstable-changed")
+    }
+)
+"""The check kinds of the contract rules each change kind touches (for the elements a
+rule lists, where it lists them).  A producer rule touched has the change's level, or
+raises it: a names-kept rule makes the removal of an event it names MUST."""

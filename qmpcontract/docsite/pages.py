@@ -88,15 +88,16 @@ def _rules(contract: Contract) -> str:
     lines = [
         f"## Rules ({contract.version})",
         "",
-        "| Rule | Level | Category | Statement | Checked by |",
-        "|---|---|---|---|---|",
+        "| Rule | Level | Category | Obliges | Statement | Checked by |",
+        "|---|---|---|---|---|---|",
     ]
     for rule in contract.rules:
         check = f"machine: `{rule.check.kind}`" if rule.check else "review only"
         anchor = rule.id.replace("/", "-")
         lines.append(
             f"| [`{rule.id}`](../reference/rules.md#{anchor}) | {badge(rule.level)} "
-            f"| {rule.category.value} | {rule.statement.replace('|', '/')} | {check} |"
+            f"| {rule.category.value} | {rule.party.value} | {rule.statement.replace('|', '/')} "
+            f"| {check} |"
         )
     return "\n".join(lines) + "\n\n"
 

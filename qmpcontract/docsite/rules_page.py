@@ -14,7 +14,7 @@ from pathlib import Path
 from qmpcontract.check.registry import BUILTIN_RULES
 from qmpcontract.diff.catalogue import CHANGES
 from qmpcontract.docsite.pages import badge
-from qmpcontract.model.contract import Contract
+from qmpcontract.model.contract import Contract, Obliged
 from qmpcontract.model.contract_set import ContractSet
 
 
@@ -47,6 +47,10 @@ def _example(text: str | None) -> list[str]:
     ]
 
 
+def _who(party: Obliged) -> str:
+    return {"producer": "QEMU", "consumer": "the client"}.get(party.value, "both sides")
+
+
 def _contract_rules(contract: Contract, examples: Mapping[str, str]) -> list[str]:
     lines: list[str] = []
     for crule in contract.rules:
@@ -55,7 +59,8 @@ def _contract_rules(contract: Contract, examples: Mapping[str, str]) -> list[str
         lines += [
             f"### `{crule.id}` {{ #{anchor(crule.id)} }}",
             "",
-            f"{badge(crule.level)} ({crule.category.value}, {check}) {crule.statement}",
+            f"{badge(crule.level)} ({crule.category.value}, obliges {_who(crule.party)}, "
+            f"{check}) {crule.statement}",
             "",
         ]
         if crule.rationale:
@@ -90,7 +95,8 @@ def rules_page(
         lines += [
             f"### `{rule.id}` {{ #{anchor(rule.id)} }}",
             "",
-            f"{badge(rule.level)} {rule.statement}",
+            f"{badge(rule.level)} ({rule.category.value}, obliges {_who(rule.party)}) "
+            f"{rule.statement}",
             "",
         ]
         lines += _example(examples.get(rule.id))

@@ -269,12 +269,18 @@ def snapshot_contract(
 
 
 def _rule(
-    contract_id: str, source: Mapping[str, Any], rid: str, statement: str, kind: str
+    contract_id: str,
+    source: Mapping[str, Any],
+    rid: str,
+    statement: str,
+    kind: str,
+    party: str = "producer",
 ) -> dict[str, Any]:
     return {
         "id": f"{contract_id}/{rid}",
         "level": "MUST",
         "category": "abi",
+        "party": party,
         "statement": statement,
         "sources": [source],
         "check": {"kind": kind},
@@ -326,6 +332,7 @@ def _document(
                 "arguments",
                 "Command arguments follow QEMU's own schema.",
                 "arguments-schema",
+                "consumer",
             ),
             _rule(
                 contract_id,
@@ -361,6 +368,7 @@ def _document(
                     "deprecated-use",
                     "Clients do not use what this build marks deprecated.",
                     "deprecated-use",
+                    "consumer",
                 ),
                 "level": "SHOULD",
                 "category": "compat",

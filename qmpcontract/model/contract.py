@@ -49,6 +49,20 @@ class Category(enum.StrEnum):
     ADVICE = "advice"
 
 
+class Obliged(enum.StrEnum):
+    """Whom a rule obliges: QEMU, its clients (libvirt), or both sides."""
+
+    PRODUCER = "producer"
+    CONSUMER = "consumer"
+    BOTH = "both"
+
+    def subject(self, producer: str = "QEMU") -> str:
+        """Who must act, in a sentence: "QEMU", "the client", "QEMU and the client"."""
+        return {"producer": producer, "consumer": "the client"}.get(
+            self.value, f"{producer} and the client"
+        )
+
+
 class ContractStatus(enum.StrEnum):
     """Where a contract version stands between the two projects."""
 
@@ -309,6 +323,7 @@ class Rule:
     category: Category
     statement: str
     sources: tuple[Reference, ...]
+    party: Obliged = Obliged.PRODUCER
     check: CheckSpec | None = None
     rationale: str | None = None
     pointer: str = ""
@@ -321,6 +336,7 @@ class Party:
     name: str
     versions: QemuRange | None = None  # release numbers of *this* party
     role: str | None = None
+    agreed: tuple[Reference, ...] = ()  # where those versions are shown to rely on it
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qmpcontract.location import Location
-from qmpcontract.model.contract import Level
+from qmpcontract.model.contract import Level, Obliged
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Finding:
     actual: str | None = None
     related: tuple[tuple[Location, str], ...] = ()
     context: str | None = None  # e.g. "in command 'block-stream'"
+    party: Obliged | None = None  # whom the broken rule obliges (None: not known)
 
     def sort_key(self) -> tuple[str, int, int, int, str, str]:
         """Stable order: file, line, message index, level, rule id, message."""

@@ -166,6 +166,7 @@ def _error_document(
                 "id": f"{ERRORS_ID}/release",
                 "level": "MUST",
                 "category": "abi",
+                "party": "producer",
                 "statement": "QEMU answers errors only with the error classes of its release.",
                 "sources": [source],
                 "check": {"kind": "error-class-known", "params": {"classes": sorted(classes)}},

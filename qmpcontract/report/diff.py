@@ -70,6 +70,7 @@ def as_finding(pair: DiffPair, change: Change) -> Finding:
         expected=change.old,
         actual=change.new,
         context=f"{change.element} {change.path}".strip(),
+        party=CHANGES[change.rule_id].party if change.rule_id in CHANGES else None,
     )
 
 

@@ -19,7 +19,7 @@ from qmpcontract.check.registry import RuleInfo
 from qmpcontract.location import Location
 from qmpcontract.model.contract import Level
 from qmpcontract.model.findings import Finding
-from qmpcontract.report.common import location_json
+from qmpcontract.report.common import location_json, obligation
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def render_text(report: CheckReport) -> str:
         pointer = f" (at {finding.location.pointer})" if finding.location.pointer else ""
         lines.append(
             f"{_where(finding.location)}: {finding.level.value} [{finding.rule_id}] "
-            f"{finding.message}{pointer}"
+            f"{obligation(finding)}{finding.message}{pointer}"
         )
         lines.extend(f"    {_where(where)}: note: {note}" for where, note in finding.related)
     for result in report.results:
@@ -100,6 +100,7 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "rule_id": finding.rule_id,
         "level": finding.level.value,
         "message": finding.message,
+        "party": finding.party.value if finding.party else None,
         "location": location_json(finding.location),
         "contract": None
         if ref is None

@@ -11,13 +11,15 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from qmpcontract.model.findings import Finding
+from qmpcontract.report.common import obligation
 from qmpcontract.report.findings import CheckReport
 
 
 def _line(finding: Finding) -> str:
     loc = finding.location
     where = f"{loc.file}:{loc.line}" if loc.line is not None else loc.file
-    return f"{where}: {finding.level.value} [{finding.rule_id}] {finding.message}"
+    head = f"{where}: {finding.level.value} [{finding.rule_id}]"
+    return f"{head} {obligation(finding)}{finding.message}"
 
 
 def render_junit(report: CheckReport) -> str:

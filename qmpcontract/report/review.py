@@ -38,7 +38,9 @@ def _table(items: Sequence[ChecklistItem]) -> list[str]:
 def render_markdown(items: Sequence[ChecklistItem], title: str) -> str:
     """A markdown checklist opened by a table of changes by area and level.
 
-    MUST and SHOULD items unticked, MAY items for the record.
+    MUST and SHOULD items unticked, and MAY items that ask for something (a removal
+    after its deprecation window still moves its docs entry); other MAY items are
+    ticked, for the record.
     """
     lines = [
         f"## QMP review: {title}",
@@ -50,7 +52,7 @@ def render_markdown(items: Sequence[ChecklistItem], title: str) -> str:
         lines += [*_table(items), ""]
     for item in items:
         change = item.change
-        box = "[x]" if change.level is Level.MAY else "[ ]"
+        box = "[x]" if change.level is Level.MAY and not item.actions else "[ ]"
         at = f" ({change.defined_at})" if change.defined_at is not None else ""
         lines.append(f"- {box} **{change.level.value}** `{change.rule_id}`: {change.message}{at}")
         lines.extend(f"  - {use}" for use in item.libvirt)  # "libvirt 11.3 sends ..."

@@ -13,6 +13,7 @@ from typing import Any
 from qmpcontract import __version__
 from qmpcontract.model.contract import Level
 from qmpcontract.model.findings import Finding
+from qmpcontract.report.common import obligation
 from qmpcontract.report.findings import CheckReport
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -39,6 +40,8 @@ def sarif_result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]
         properties["jsonPointer"] = finding.location.pointer
     if finding.contract_ref is not None:
         properties["contract"] = str(finding.contract_ref)
+    if finding.party is not None:
+        properties["party"] = finding.party.value
     if finding.expected is not None:
         properties["expected"] = finding.expected
     if finding.actual is not None:
@@ -46,7 +49,7 @@ def sarif_result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "level": _LEVELS[finding.level],
-        "message": {"text": finding.message},
+        "message": {"text": obligation(finding) + finding.message},
         "locations": [_location(finding)],
     }
     if finding.rule_id in rule_index:
@@ -79,7 +82,11 @@ def render_sarif(report: CheckReport) -> str:
         if info is not None:
             entry["shortDescription"] = {"text": info.statement}
             entry["defaultConfiguration"] = {"level": _LEVELS[info.level]}
-            entry["properties"] = {"requirementLevel": info.level.value, "origin": info.origin}
+            entry["properties"] = {
+                "requirementLevel": info.level.value,
+                "origin": info.origin,
+                "party": info.party.value,
+            }
         rules.append(entry)
     index = {r["id"]: i for i, r in enumerate(rules)}
     log = {

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from qmpcontract.diff.catalogue import AFFECTS
 from qmpcontract.diff.compare import Change
 from qmpcontract.libvirt.usage import LibvirtUsage
-from qmpcontract.model.contract import Contract, Level
+from qmpcontract.model.contract import Contract, Level, Obliged, Rule
 from qmpcontract.model.frozen_json import thaw
 from qmpcontract.review.libvirt import with_libvirt
 
@@ -67,23 +68,39 @@ def _defines(contract: Contract, kind: str, name: str) -> bool:
     return kind == "error" and contract.error(name.removeprefix("class ")) is not None
 
 
-def _rules(contract: Contract, change: Change, kind: str, name: str) -> list[tuple[str, str, str]]:
+def _rules(contract: Contract, change: Change, kind: str, name: str) -> list[Rule]:
+    """The rules of *contract* that *change* touches (catalogue.AFFECTS), for what they list."""
+    touched = AFFECTS.get(change.rule_id, frozenset())
     found = []
     for rule in contract.rules:
-        if rule.check is None:
+        if rule.check is None or rule.check.kind not in touched:
             continue
         params = thaw(rule.check.params)
-        listed = params.get(f"{kind}s", []) if isinstance(params, dict) else []
+        listed = params.get(f"{kind}s") if isinstance(params, dict) else None
         bare = name.removeprefix("class ")  # error elements are named "error class X"
-        affected = {
-            "names-kept": bare in listed and change.path == "" and "removed" in change.rule_id,
-            "compatible-evolution": change.level is not Level.MAY,
-            "deprecation-window": "removed" in change.rule_id,
-            "deprecated-use": change.rule_id == "diff/deprecated-added",
-        }
-        if affected.get(rule.check.kind, False):
-            found.append(rule)
-    return [(r.id, r.level.value, r.statement) for r in found]
+        if rule.check.kind == "names-kept" and (change.path or bare not in (listed or [])):
+            continue  # names-kept keeps the names it lists, not their members
+        if listed is not None and bare not in listed:
+            continue  # the rule is about other elements
+        found.append(rule)
+    return found
+
+
+def _raised(change: Change, rules: Sequence[Rule]) -> Change:
+    """*change* at the level of the strictest producer rule it touches, if that is higher."""
+    strictest = min(
+        (r for r in rules if r.party is not Obliged.CONSUMER),
+        key=lambda r: r.level.rank,
+        default=None,
+    )
+    if strictest is None or strictest.level.rank >= change.level.rank:
+        return change
+    return replace(
+        change,
+        level=strictest.level,
+        message=f"{change.message} [{change.level.value} for QEMU's rules; "
+        f"{strictest.level.value} by {strictest.id}]",
+    )
 
 
 def _leaf(change: Change) -> tuple[str, str, str]:
@@ -143,13 +160,14 @@ def checklist(
     judged = with_libvirt(grouped(changes), usages)
     for change, used in sorted(judged, key=lambda p: (p[0].level.rank, p[0].element, p[0].path)):
         touched: list[Contract] = []
-        rules: list[tuple[str, str, str]] = []
+        rules: list[Rule] = []
         for element in change.element.split(", "):  # a grouped change reaches several
             kind, name = _name(replace(change, element=element))
             for contract in contracts:
                 if _defines(contract, kind, name):
                     touched += [contract] if contract not in touched else []
                     rules += [r for r in _rules(contract, change, kind, name) if r not in rules]
+        change = _raised(change, rules)
         actions = []
         if change.rule_id == "diff/removed-after-deprecation" and change.old:
             actions.append(_CHECKED_REMOVAL)  # the history showed the window held
@@ -166,6 +184,12 @@ def checklist(
         if used and change.rule_id != "diff/libvirt-probe-changed":
             actions.append("Coordinate with libvirt (devel@lists.libvirt.org): it uses this.")
         items.append(
-            ChecklistItem(change, tuple(c.ref for c in touched), tuple(rules), tuple(actions), used)
+            ChecklistItem(
+                change,
+                tuple(c.ref for c in touched),
+                tuple((r.id, r.level.value, r.statement) for r in rules),
+                tuple(actions),
+                used,
+            )
         )
     return items

@@ -193,8 +193,8 @@ def checked_removal(change: Change, repo: Path, base: str, head: str) -> Change:
     """*change* (a removal of a deprecated element or member) with its deprecation checked.
 
     The message says when and by which commit it was deprecated; the level is
-    the policy's verdict: ``diff/removed-before-window`` (MUST) under two
-    releases, ``diff/removed-after-deprecation`` (SHOULD) from two on.  A member
+    the policy's verdict: ``diff/removed-before-window`` (SHOULD) under two
+    releases, ``diff/removed-after-deprecation`` (MAY) from two on.  A member
     (``arguments(type=stream).reconnect``) is looked up in the definitions that
     declared it deprecated; an enum value is left to the reviewer.
     """

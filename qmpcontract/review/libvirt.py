@@ -3,8 +3,8 @@
 For every change, which libvirt releases (of the shipped usage data,
 :mod:`qmpcontract.libvirt.usage`) send the command, handle the event, match the
 error class or probe the element's schema.  A change that takes something away
-or alters it (any level above MAY) on what libvirt uses is MUST for the review,
-whatever the differ's level: it is libvirt that breaks.  Every capability probe
+(any removal) or alters it (any level above MAY) on what libvirt uses is MUST
+for the review, whatever the differ's level: it is libvirt that breaks.  Every capability probe
 whose answer differs on the old and the new schema is an item of its own
 (``diff/libvirt-probe-changed``): "libvirt 11.3: probe `netdev_add/arg-type/
 +stream/reconnect` (QEMU_CAPS_NETDEV_STREAM_RECONNECT) turns false".
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from qmpcontract.diff.catalogue import CHANGES
+from qmpcontract.diff.catalogue import CHANGES, REMOVALS
 from qmpcontract.diff.compare import Change
 from qmpcontract.libvirt.probes import flipped
 from qmpcontract.libvirt.usage import LibvirtUsage
@@ -53,7 +53,8 @@ def with_libvirt(
     found = []
     for change in changes:
         used = tuple(users(change, usages))
-        if used and change.level is not Level.MAY and change.level is not Level.MUST:
+        loses = change.level is not Level.MAY or change.rule_id in REMOVALS
+        if used and loses and change.level is not Level.MUST:
             change = replace(
                 change,
                 level=Level.MUST,

@@ -92,5 +92,5 @@ def test_virsh_blockpull_and_abort_log_checks_clean(
     assert transcript["format"] == "libvirt-log"
     assert transcript["summary"]["sessions"] >= 2  # the capability probe and the domain
     assert transcript["summary"]["truncated_sessions"] == 0
-    assert "block-jobs@2.4.1" in transcript["contracts"]
+    assert "block-jobs@2.5.0" in transcript["contracts"]
     assert report["findings"] == []

@@ -170,7 +170,7 @@ def test_qemu_started_by_the_recorder_block_jobs_check_clean(
     assert {"BLOCK_JOB_READY", "BLOCK_JOB_CANCELLED", "BLOCK_JOB_COMPLETED"} <= events
     assert main(["check", str(recording), "--fail-on", "may"]) == 0
     out = capsys.readouterr().out
-    assert "0 findings" in out and "block-jobs@2.4.1" in out
+    assert "0 findings" in out and "block-jobs@2.5.0" in out
     assert "qemu-introspection@7.2" in out
 
 
