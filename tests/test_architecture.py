@@ -170,3 +170,22 @@ def test_one_explainer_of_schema_errors() -> None:
         if path != explainer:
             assert not reads, f"{path.relative_to(REPO)} explains a ValidationError itself"
     assert "validator_value" in explainer.read_text(encoding="utf-8")
+
+
+def test_every_change_kind_is_emitted_by_a_literal() -> None:
+    """Grepping a change kind's id finds the code that reports it (no f-string ids)."""
+    from qmpcontract.diff.catalogue import CHANGES
+
+    catalogue = PACKAGE / "diff" / "catalogue.py"
+    literals: set[str] = set()
+    for path in MODULES:
+        if path == catalogue:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                literals.add(node.value)
+            if isinstance(node, ast.JoinedStr):
+                text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+                assert not text.startswith("diff/"), f"{path.name}: a change kind built by f-string"
+    missing = sorted(set(CHANGES) - literals)
+    assert not missing, f"change kinds no module names literally: {missing}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from qmpcontract.diff.shape_compare import Change, ShapeComparison, _unstable
+from qmpcontract.diff.shape_compare import At, Change, ShapeComparison, _unstable
 from qmpcontract.diff.shape_text import IN, OUT
 from qmpcontract.diff.shapes import Resolver
 from qmpcontract.location import join_pointer
@@ -41,6 +41,17 @@ def _resolver(contracts: Sequence[Contract]) -> Resolver:
         del _RESOLVERS[next(iter(_RESOLVERS))]
     _RESOLVERS[key] = (list(contracts), resolver)
     return resolver
+
+
+_KINDS = {
+    ("command", "removed"): "diff/command-removed",
+    ("command", "renamed"): "diff/command-renamed",
+    ("command", "added"): "diff/command-added",
+    ("event", "removed"): "diff/event-removed",
+    ("event", "renamed"): "diff/event-renamed",
+    ("event", "added"): "diff/event-added",
+}
+"""The kind of each change to a whole command or event, written out so ids can be grepped."""
 
 
 def _renamed(gone: set[str], added: set[str]) -> dict[str, str]:
@@ -121,7 +132,7 @@ class Differ(ShapeComparison):
                 pointer=pointer,
             )
         return self._change(
-            f"diff/{what}-removed",
+            _KINDS[what, "removed"],
             f"{what} {name}",
             "",
             f"{what} '{name}' was removed",
@@ -137,7 +148,7 @@ class Differ(ShapeComparison):
             was, now = olds[gone], news[added]
             unstable = _unstable(gone, was.lifecycle.status.value)
             yield self._change(
-                f"diff/{what}-renamed",
+                _KINDS[what, "renamed"],
                 f"{what} {gone}",
                 "",
                 f"{what} '{gone}' was renamed to '{added}'",
@@ -157,7 +168,7 @@ class Differ(ShapeComparison):
             if before is None:
                 unstable = _unstable(name, after.lifecycle.status.value)
                 yield self._change(
-                    f"diff/{what}-added",
+                    _KINDS[what, "added"],
                     f"{what} {name}",
                     "",
                     f"{what} '{name}' was added",
@@ -218,9 +229,8 @@ class Differ(ShapeComparison):
             old_shape = self.old_resolver.shape(old, join_pointer(before.pointer, part))
             new_shape = self.new_resolver.shape(new, join_pointer(after.pointer, part))
             label = "return" if part == "returns" else part
-            yield from self._shapes(
-                old_shape, new_shape, direction, element, label, unstable, after.pointer
-            )
+            at = At(element, direction, after.pointer, unstable)
+            yield from self._shapes(old_shape, new_shape, at, label)
         if isinstance(before, Command) and isinstance(after, Command):
             yield from self._command_errors(
                 before.errors, after.errors, element, unstable, after.pointer

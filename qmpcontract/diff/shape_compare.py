@@ -9,10 +9,10 @@ element level (commands, events, error classes) is in ``compare.py``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qmpcontract.diff.catalogue import CHANGES
-from qmpcontract.diff.shape_text import IN, renamed_members, show, width_only
+from qmpcontract.diff.shape_text import Direction, renamed_members, show, width_only
 from qmpcontract.diff.shapes import (
     Alternatives,
     AnyShape,
@@ -96,6 +96,25 @@ def accepts(big: Shape, small: Shape, depth: int = 0) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class At:
+    """What a comparison is about, the same all the way down a shape.
+
+    *element* (``command block-stream``) is compared in *direction*; *pointer* is
+    its place in the contract; *unstable* says that a change there is reported
+    as ``diff/unstable-changed`` (an unstable or ``x-`` element, member or branch).
+    """
+
+    element: str
+    direction: Direction
+    pointer: str
+    unstable: bool = False
+
+    def within(self, unstable: bool) -> At:
+        """The same context, unstable from here on if *unstable*."""
+        return replace(self, unstable=True) if unstable and not self.unstable else self
+
+
 class ShapeComparison:
     """Member-level comparison; subclasses provide the reporting policy."""
 
@@ -117,29 +136,33 @@ class ShapeComparison:
             message = f"(unstable) {message}"
         return Change(kind, CHANGES[kind].level, element, path, message, old, new, pointer)
 
-    def _shapes(
+    def _at(
         self,
-        old: Shape,
-        new: Shape,
-        direction: str,
-        element: str,
+        at: At,
+        kind: str,
         path: str,
-        unstable: bool,
-        pointer: str,
-        depth: int = 0,
+        message: str,
+        old: str | None = None,
+        new: str | None = None,
+    ) -> Change:
+        """A change of *kind* at *path* inside the element *at* is about."""
+        return self._change(
+            kind, at.element, path, f"{at.element}: {message}", at.unstable, old, new, at.pointer
+        )
+
+    def _shapes(
+        self, old: Shape, new: Shape, at: At, path: str, depth: int = 0
     ) -> Iterator[Change]:
         if old == new or depth > 40 or isinstance(old, Cycle) or isinstance(new, Cycle):
             return
         if width_only(old, new):
             return
         if isinstance(old, Obj) and isinstance(new, Obj):
-            yield from self._objects(old, new, direction, element, path, unstable, pointer, depth)
+            yield from self._objects(old, new, at, path, depth)
         elif isinstance(old, Enum) and isinstance(new, Enum):
-            yield from self._enums(old, new, direction, element, path, unstable, pointer)
+            yield from self._enums(old, new, at, path)
         elif isinstance(old, Array) and isinstance(new, Array):
-            yield from self._shapes(
-                old.items, new.items, direction, element, f"{path}[]", unstable, pointer, depth + 1
-            )
+            yield from self._shapes(old.items, new.items, at, f"{path}[]", depth + 1)
         elif (
             isinstance(old, Alternatives)
             and isinstance(new, Alternatives)
@@ -147,95 +170,53 @@ class ShapeComparison:
         ):
             # the same alternate (BlockdevRef: an object or a str): what changed is inside
             for before, after in zip(old.options, new.options, strict=True):
-                yield from self._shapes(
-                    before, after, direction, element, path, unstable, pointer, depth + 1
-                )
+                yield from self._shapes(before, after, at, path, depth + 1)
         else:
-            wider = accepts(new, old)
-            narrower = accepts(old, new)
-            string_to_enum = (
-                isinstance(old, Scalar) and old.types == {"string"} and isinstance(new, Enum)
-            )
-            if direction == IN and string_to_enum:
+            yield from self._retyped(old, new, at, path)
+
+    def _retyped(self, old: Shape, new: Shape, at: At, path: str) -> Iterator[Change]:
+        """A member whose type changed: wider or narrower, in the direction of *at*."""
+        wider = accepts(new, old)
+        narrower = accepts(old, new)
+        if wider and narrower:
+            return  # the same values, written differently
+        string_to_enum = (
+            isinstance(old, Scalar) and old.types == {"string"} and isinstance(new, Enum)
+        )
+        if at.direction is Direction.IN:
+            if string_to_enum:
                 kind = "diff/input-string-became-enum"
-            elif direction == IN and not wider:
+            elif not wider:
                 kind = "diff/input-type-narrowed"
-            elif direction == IN:
-                kind = "diff/input-type-widened"
-            elif not narrower:
-                kind = "diff/output-type-widened"
             else:
-                kind = "diff/output-type-narrowed"
-            if wider and narrower:
-                return  # the same values, written differently
-            yield self._change(
-                kind,
-                element,
-                path,
-                f"{element}: {path} changed from {show(old)} to {show(new)}",
-                unstable,
-                old=show(old),
-                new=show(new),
-                pointer=pointer,
-            )
+                kind = "diff/input-type-widened"
+        elif not narrower:
+            kind = "diff/output-type-widened"
+        else:
+            kind = "diff/output-type-narrowed"
+        was, now = show(old), show(new)
+        yield self._at(at, kind, path, f"{path} changed from {was} to {now}", was, now)
 
-    def _enums(
-        self,
-        old: Enum,
-        new: Enum,
-        direction: str,
-        element: str,
-        path: str,
-        unstable: bool,
-        pointer: str,
-    ) -> Iterator[Change]:
-        side = "input" if direction == IN else "output"
+    def _enums(self, old: Enum, new: Enum, at: At, path: str) -> Iterator[Change]:
+        into = at.direction is Direction.IN
         for value in sorted(set(old.values) - set(new.values)):
-            flaky = unstable or _unstable(value, old.values[value])
+            here = at.within(_unstable(value, old.values[value]))
             if old.values[value] == "deprecated":
-                yield self._change(
-                    "diff/removed-after-deprecation",
-                    element,
-                    f"{path}={value}",
-                    f"{element}: deprecated value '{value}' of {path} was removed",
-                    flaky,
-                    old=value,
-                    pointer=pointer,
-                )
-                continue
-            yield self._change(
-                f"diff/{side}-enum-value-removed",
-                element,
-                f"{path}={value}",
-                f"{element}: value '{value}' of {path} was removed",
-                flaky,
-                old=value,
-                pointer=pointer,
-            )
+                kind = "diff/removed-after-deprecation"
+                message = f"deprecated value '{value}' of {path} was removed"
+            else:
+                kind = "diff/input-enum-value-removed" if into else "diff/output-enum-value-removed"
+                message = f"value '{value}' of {path} was removed"
+            yield self._at(here, kind, f"{path}={value}", message, old=value)
         for value in sorted(set(new.values) - set(old.values)):
-            flaky = unstable or _unstable(value, new.values[value])
-            yield self._change(
-                f"diff/{side}-enum-value-added",
-                element,
-                f"{path}={value}",
-                f"{element}: value '{value}' of {path} was added",
-                flaky,
-                new=value,
-                pointer=pointer,
-            )
+            here = at.within(_unstable(value, new.values[value]))
+            kind = "diff/input-enum-value-added" if into else "diff/output-enum-value-added"
+            message = f"value '{value}' of {path} was added"
+            yield self._at(here, kind, f"{path}={value}", message, new=value)
 
-    def _objects(
-        self,
-        old: Obj,
-        new: Obj,
-        direction: str,
-        element: str,
-        path: str,
-        unstable: bool,
-        pointer: str,
-        depth: int,
-    ) -> Iterator[Change]:
-        if direction == IN and old.incomplete:
+    def _objects(self, old: Obj, new: Obj, at: At, path: str, depth: int) -> Iterator[Change]:
+        into = at.direction is Direction.IN
+        if into and old.incomplete:
             # The old schema listed only part of what was accepted ('gen': false): a new,
             # complete schema is the description catching up, not a narrowing.
             return
@@ -247,157 +228,109 @@ class ShapeComparison:
         for name in sorted(moved):
             missing = sorted(c for c, b in new.variants.items() if name not in b)
             if missing:
-                yield self._change(
+                yield self._at(
+                    at,
                     "diff/member-moved-into-branches",
-                    element,
                     f"{path}.{name}",
-                    f"{element}: {path}.{name} moved into union branches and is absent from "
+                    f"{path}.{name} moved into union branches and is absent from "
                     + ", ".join(missing),
-                    unstable,
-                    pointer=pointer,
                 )
         kept = {n: f for n, f in old.members.items() if n not in moved}
-        yield from self._members(
-            kept, new.members, direction, element, path, unstable, pointer, depth
-        )
-        if direction == IN and old.closed != new.closed:
+        yield from self._members(kept, new.members, at, path, depth)
+        if into and old.closed != new.closed:
             kind = "diff/input-closed" if new.closed else "diff/input-opened"
-            yield self._change(
-                kind,
-                element,
-                path,
-                f"{element}: {path} is now "
-                + ("closed to unknown members" if new.closed else "open"),
-                unstable,
-                pointer=pointer,
-            )
-        side = "input" if direction == IN else "output"
+            state = "closed to unknown members" if new.closed else "open"
+            yield self._at(at, kind, path, f"{path} is now {state}")
         tags = sorted({t for t in (old.tag, new.tag) if t})
         tag = "|".join(tags)  # the same label both ways, even when the tag was renamed
         for case in sorted(old.variants.keys() | new.variants.keys()):
             branch = f"{path}({tag}={case})"
-            flaky = unstable or case.startswith("x-")
+            here = at.within(case.startswith("x-"))
             if not old.variants.get(case) and not new.variants.get(case):
                 continue  # a branch without members changes nothing; the tag's enum tells
             if case not in new.variants:
-                yield self._change(
-                    f"diff/{side}-variant-removed",
-                    element,
-                    branch,
-                    f"{element}: branch '{case}' of {path} was removed",
-                    flaky,
-                    old=case,
-                    pointer=pointer,
-                )
+                kind = "diff/input-variant-removed" if into else "diff/output-variant-removed"
+                message = f"branch '{case}' of {path} was removed"
+                yield self._at(here, kind, branch, message, old=case)
             elif case not in old.variants:
-                yield self._change(
-                    f"diff/{side}-variant-added",
-                    element,
-                    branch,
-                    f"{element}: branch '{case}' of {path} was added",
-                    flaky,
-                    new=case,
-                    pointer=pointer,
-                )
+                kind = "diff/input-variant-added" if into else "diff/output-variant-added"
+                message = f"branch '{case}' of {path} was added"
+                yield self._at(here, kind, branch, message, new=case)
             else:
                 yield from self._members(
-                    old.variants[case],
-                    new.variants[case],
-                    direction,
-                    element,
-                    branch,
-                    flaky,
-                    pointer,
-                    depth,
+                    old.variants[case], new.variants[case], here, branch, depth
                 )
 
     def _members(
         self,
         old: Mapping[str, Field],
         new: Mapping[str, Field],
-        direction: str,
-        element: str,
+        at: At,
         path: str,
-        unstable: bool,
-        pointer: str,
         depth: int,
     ) -> Iterator[Change]:
-        renamed = renamed_members(old, new, direction)
+        renamed = renamed_members(old, new, at.direction)
         for gone, added in renamed.items():
-            flaky = unstable or _unstable(gone, old[gone].status) or _unstable(added, "")
-            yield self._change(
+            here = at.within(_unstable(gone, old[gone].status) or _unstable(added, ""))
+            yield self._at(
+                here,
                 "diff/member-renamed",
-                element,
                 f"{path}.{gone}",
-                f"{element}: {path}.{gone} was renamed to '{added}' (same type)",
-                flaky,
+                f"{path}.{gone} was renamed to '{added}' (same type)",
                 old=gone,
                 new=added,
-                pointer=pointer,
             )
         paired = {*renamed, *renamed.values()}
         for name in sorted((old.keys() | new.keys()) - paired):
             before, after = old.get(name), new.get(name)
             where = f"{path}.{name}"
-            flaky = unstable or any(
-                _unstable(name, f.status) for f in (before, after) if f is not None
+            here = at.within(
+                any(_unstable(name, f.status) for f in (before, after) if f is not None)
             )
             if after is None:
                 assert before is not None
-                if before.status == "deprecated":
-                    kind = "diff/removed-after-deprecation"
-                elif direction == IN:
-                    kind = "diff/argument-removed"
-                elif before.required:
-                    kind = "diff/output-member-removed"
-                else:
-                    kind = "diff/output-optional-member-removed"
-                yield self._change(
-                    kind, element, where, f"{element}: {where} was removed", flaky, pointer=pointer
-                )
-                continue
-            if before is None:
-                if direction == IN:
-                    kind = (
-                        "diff/mandatory-argument-added" if after.required else "diff/argument-added"
-                    )
-                else:
-                    kind = "diff/output-member-added"
-                yield self._change(
-                    kind, element, where, f"{element}: {where} was added", flaky, pointer=pointer
-                )
-                continue
-            if before.required != after.required:
-                if direction == IN:
-                    kind = (
-                        "diff/argument-became-mandatory"
-                        if after.required
-                        else "diff/argument-became-optional"
-                    )
-                else:
-                    kind = (
-                        "diff/output-member-became-mandatory"
-                        if after.required
-                        else "diff/output-member-became-optional"
-                    )
-                state = "mandatory" if after.required else "optional"
-                yield self._change(
-                    kind,
-                    element,
-                    where,
-                    f"{element}: {where} became {state}",
-                    flaky,
-                    pointer=pointer,
-                )
-            if after.status == "deprecated" and before.status != "deprecated":
-                yield self._change(
-                    "diff/deprecated-added",
-                    element,
-                    where,
-                    f"{element}: {where} is now deprecated",
-                    flaky,
-                    pointer=pointer,
-                )
-            yield from self._shapes(
-                before.shape, after.shape, direction, element, where, flaky, pointer, depth + 1
+                yield self._at(here, _removed(before, at.direction), where, f"{where} was removed")
+            elif before is None:
+                yield self._at(here, _added(after, at.direction), where, f"{where} was added")
+            else:
+                yield from self._member(before, after, here, where, depth)
+
+    def _member(
+        self, before: Field, after: Field, at: At, where: str, depth: int
+    ) -> Iterator[Change]:
+        """The changes of one member both sides have."""
+        if before.required != after.required:
+            yield self._at(
+                at,
+                _required(after.required, at.direction),
+                where,
+                f"{where} became {'mandatory' if after.required else 'optional'}",
             )
+        if after.status == "deprecated" and before.status != "deprecated":
+            yield self._at(at, "diff/deprecated-added", where, f"{where} is now deprecated")
+        yield from self._shapes(before.shape, after.shape, at, where, depth + 1)
+
+
+def _removed(before: Field, direction: Direction) -> str:
+    """The kind of a member's removal."""
+    if before.status == "deprecated":
+        return "diff/removed-after-deprecation"
+    if direction is Direction.IN:
+        return "diff/argument-removed"
+    return (
+        "diff/output-member-removed" if before.required else "diff/output-optional-member-removed"
+    )
+
+
+def _added(after: Field, direction: Direction) -> str:
+    """The kind of a member's addition."""
+    if direction is Direction.IN:
+        return "diff/mandatory-argument-added" if after.required else "diff/argument-added"
+    return "diff/output-member-added"
+
+
+def _required(now: bool, direction: Direction) -> str:
+    """The kind of a member becoming mandatory (*now*) or optional."""
+    if direction is Direction.IN:
+        return "diff/argument-became-mandatory" if now else "diff/argument-became-optional"
+    return "diff/output-member-became-mandatory" if now else "diff/output-member-became-optional"

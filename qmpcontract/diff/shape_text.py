@@ -10,10 +10,20 @@ removed and an added member of the same type as one rename.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import Enum
 
-from qmpcontract.diff.shapes import Alternatives, Array, Cycle, Enum, Field, Obj, Scalar, Shape
+from qmpcontract.diff import shapes
+from qmpcontract.diff.shapes import Alternatives, Array, Cycle, Field, Obj, Scalar, Shape
 
-IN, OUT = "in", "out"  # the directions: what clients send, what QEMU sends
+
+class Direction(Enum):
+    """Which way a shape travels, which decides what a change of it breaks."""
+
+    IN = "in"  # what clients send (command arguments): may only widen
+    OUT = "out"  # what QEMU sends (returns, event data): may gain members, not lose them
+
+
+IN, OUT = Direction.IN, Direction.OUT
 
 
 _INTEGERS = {
@@ -96,7 +106,7 @@ def show(shape: Shape) -> str:
             for kind in sorted(shape.types)
         ]
         return " or ".join(names)
-    if isinstance(shape, Enum):
+    if isinstance(shape, shapes.Enum):
         return f"enum {shape.name}" if shape.name else "enum"
     if isinstance(shape, Array):
         return f"array of {show(shape.items)}"
@@ -111,7 +121,7 @@ def show(shape: Shape) -> str:
 
 
 def renamed_members(
-    old: Mapping[str, Field], new: Mapping[str, Field], direction: str
+    old: Mapping[str, Field], new: Mapping[str, Field], direction: Direction
 ) -> dict[str, str]:
     """Members removed and added in one change with the same shape, paired: renamed.
 
@@ -123,7 +133,9 @@ def renamed_members(
     gone = [
         n
         for n in old
-        if n not in new and old[n].status != "deprecated" and (direction == IN or old[n].required)
+        if n not in new
+        and old[n].status != "deprecated"
+        and (direction is Direction.IN or old[n].required)
     ]
     added = [n for n in new if n not in old]
     pairs: dict[str, str] = {}
