@@ -14,15 +14,18 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from qmpcontract.check.validators import SchemaValidator, Validators
 from qmpcontract.location import Location, join_pointer
+from qmpcontract.model.caches import remember
 from qmpcontract.model.contract import Command, Contract, ErrorClass, Event, Level, Rule
 from qmpcontract.model.findings import ContractRef, Finding
 from qmpcontract.model.frozen_json import thaw
 from qmpcontract.model.transcript import Message, Session, TranscriptInfo
 from qmpcontract.model.versions import QemuVersion
+
+S = TypeVar("S")
 
 
 @dataclass
@@ -56,13 +59,18 @@ class RuleContext:
             self._annotated[command.name] = found
         return found
 
-    def carry(self, session: Session) -> dict[str, Any]:
+    def carry(self, session: Session, kind: type[S]) -> S:
         """What this rule keeps from one part of a connection to the next.
 
-        Empty on a connection's first part; the same dictionary on every later
+        *kind* is the rule's own state, a dataclass whose fields all have defaults:
+        a fresh one on a connection's first part, the same object on every later
         part (see :class:`~qmpcontract.model.transcript.Session`).
         """
-        return session.state.setdefault((self.contract.ref, self.rule.id), {})
+        return remember(session.state, self._rule_key, kind)
+
+    @cached_property
+    def _rule_key(self) -> tuple[object, ...]:
+        return (self.contract.ref, self.rule.id)
 
     def part_schema(
         self, element: str, part: str, *, closed: bool = False
@@ -100,13 +108,24 @@ class RuleContext:
     @cached_property
     def _commands(self) -> Mapping[str, Command]:
         only = self.params.get("commands")
-        key = ("commands", self.contract.ref, None if only is None else tuple(only))
-        found = self.shared.get(key)
-        if found is None:  # one mapping for the rules of a contract that apply to the same
-            found = self.shared[key] = {  # commands, so their per-session work is shared
-                c.name: c for c in self.contract.commands if only is None or c.name in only
-            }
-        return found
+        # one mapping for the rules of a contract that apply to the same commands, so their
+        # per-session work is shared
+        return remember(
+            self.shared,
+            self.commands_key,
+            lambda: {c.name: c for c in self.contract.commands if only is None or c.name in only},
+        )
+
+    @cached_property
+    def commands_key(self) -> tuple[object, ...]:
+        """What identifies the commands this rule applies to, for work shared by key."""
+        only = self.params.get("commands")
+        return ("commands", self.contract.ref, None if only is None else tuple(only))
+
+    @cached_property
+    def requests_key(self) -> tuple[object, ...]:
+        """The key of the session's requests of :meth:`commands` (shared by key)."""
+        return ("requests", self.commands_key)
 
     def commands(self) -> Mapping[str, Command]:
         """The contract's commands this rule applies to (``params.commands`` if given)."""

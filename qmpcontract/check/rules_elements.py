@@ -6,12 +6,14 @@ and their spellings; deprecated, declared and out-of-range elements.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 
 from qmpcontract.check.context import RuleContext
 from qmpcontract.check.registry import implements
 from qmpcontract.check.validators import first_error, member_available
 from qmpcontract.location import join_pointer
+from qmpcontract.model.caches import remember
 from qmpcontract.model.contract import Command, ElementStatus, Lifecycle
 from qmpcontract.model.findings import Finding
 from qmpcontract.model.schema_errors import explain
@@ -26,17 +28,16 @@ def requests_of(ctx: RuleContext, session: Session) -> list[tuple[Exchange, Comm
 
     Worked out once per session for all the rules that apply to the same commands.
     """
-    commands = ctx.commands()
-    found = session.memo.get(id(commands))
-    if found is None or found[0] is not commands:
-        requests = []
-        for exchange in session.exchanges:
-            command = commands.get(exchange.request.name or "")
-            if command is not None and exchange.request.kind is Kind.REQUEST:
-                requests.append((exchange, command))
-        found = session.memo[id(commands)] = (commands, requests)
-    result: list[tuple[Exchange, Command]] = found[1]
-    return result
+    return remember(session.memo, ctx.requests_key, _requests, ctx.commands(), session)
+
+
+def _requests(commands: Mapping[str, Command], session: Session) -> list[tuple[Exchange, Command]]:
+    requests = []
+    for exchange in session.exchanges:
+        command = commands.get(exchange.request.name or "")
+        if command is not None and exchange.request.kind is Kind.REQUEST:
+            requests.append((exchange, command))
+    return requests
 
 
 CLOSED_VALID = "closed-valid"  # session.memo key: a message valid against the closed schema
@@ -46,8 +47,7 @@ def _closed_valid(ctx: RuleContext, session: Session) -> set[int] | None:
     """Where this rule's contract closes QEMU's output, the ids of messages valid closed."""
     if not ctx.closes_output():
         return None
-    found: set[int] = session.memo.setdefault(CLOSED_VALID, set())
-    return found
+    return remember(session.memo, CLOSED_VALID, set[int])
 
 
 def _schema_finding(
@@ -164,15 +164,23 @@ def error_class(message: Message) -> str | None:
     return value if isinstance(value, str) else None
 
 
+@dataclass
+class _ErrorClassState:
+    """What ``error-class-allowed`` carries across the parts of a connection."""
+
+    at: int | None = None  # where the negotiation succeeded
+    # CommandNotFound from an earlier part, before any negotiation: judged only if none follows
+    deferred: list[Finding] = field(default_factory=list)
+
+
 @implements("error-class-allowed")
 def error_class_allowed(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """An error response to a command uses a class the command lists (or an alias)."""
-    carry = ctx.carry(session)
-    negotiated = carry.get("at")
+    carry = ctx.carry(session, _ErrorClassState)
+    negotiated = carry.at
     if negotiated is None:
-        negotiated = carry["at"] = _negotiated_at(session)
-    # CommandNotFound from an earlier part, before any negotiation: judged only if none follows
-    deferred: list[Finding] = carry.setdefault("deferred", [])
+        negotiated = carry.at = _negotiated_at(session)
+    deferred = carry.deferred
     if negotiated is not None:
         deferred.clear()  # they came before the negotiation: the negotiation rule judges them
     classes = ctx.error_classes()

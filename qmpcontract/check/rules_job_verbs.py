@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from qmpcontract.check.context import RuleContext
 from qmpcontract.check.registry import implements
+from qmpcontract.model.caches import remember
 from qmpcontract.model.findings import Finding
 from qmpcontract.model.transcript import Kind, Session
 
@@ -28,12 +30,15 @@ def _statuses(ctx: RuleContext, session: Session) -> dict[str, tuple[list[int], 
     """
     params = ctx.params
     event, id_member, status_member = params["event"], params["id_member"], params["status_member"]
+
     key = ("job-statuses", event, id_member, status_member)
-    known = session.memo.get(key)
-    if known is not None:
-        return known  # type: ignore[no-any-return]
+    return remember(session.memo, key, _events_of, session, event, id_member, status_member)
+
+
+def _events_of(
+    session: Session, event: str, id_member: str, status_member: str
+) -> dict[str, tuple[list[int], list[str]]]:
     found: dict[str, tuple[list[int], list[str]]] = {}
-    session.memo[key] = found
     for message in session.of_kind(Kind.EVENT):
         data = message.body.get("data")
         if message.name != event or not isinstance(data, dict):
@@ -59,16 +64,24 @@ def _window(
     return ([previous] if previous is not None else []) + values[first:last]
 
 
+def _verbs(params: Mapping[str, Any]) -> Mapping[str, Mapping[str, Any]]:
+    return {v["command"]: v for v in params["verbs"]}
+
+
+@dataclass
+class _Carried:
+    """What ``job-verbs`` carries: each job's last status QEMU reported, by id."""
+
+    status: dict[str, str] = field(default_factory=dict)
+
+
 @implements("job-verbs")
 def job_verbs(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """A verb QEMU accepted while the job's status did not allow it."""
-    key = ("job-verbs", ctx.rule.id)
-    verbs: Mapping[str, Mapping[str, Any]] | None = ctx.shared.get(key)
-    if verbs is None:
-        verbs = ctx.shared[key] = {v["command"]: v for v in ctx.params["verbs"]}
+    verbs = remember(ctx.shared, ("job-verbs", ctx.rule.id), _verbs, ctx.params)
     if session.whole and verbs.keys().isdisjoint(session.names):
         return  # no verb, and no later part to carry the statuses to
-    carried: dict[str, str] = ctx.carry(session).setdefault("status", {})
+    carried = ctx.carry(session, _Carried).status
     reported = _statuses(ctx, session)
     for exchange in session.exchanges:
         verb = verbs.get(exchange.command or "")

@@ -23,13 +23,14 @@ or the connection ends:
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from qmpcontract.check.context import RuleContext
 from qmpcontract.check.registry import UNFINISHED_JOB, implements
 from qmpcontract.location import split_pointer
-from qmpcontract.model.contract import Command, JobEnd, JobSpec
+from qmpcontract.model.caches import remember
+from qmpcontract.model.contract import Command, Contract, JobEnd, JobSpec
 from qmpcontract.model.findings import Finding
 from qmpcontract.model.transcript import Exchange, Kind, Message, Session
 
@@ -131,23 +132,31 @@ def _walk(ctx: RuleContext, session: Session, running: bool) -> list[tuple[int, 
 def _watched(ctx: RuleContext) -> frozenset[str | None]:
     """The commands whose exchanges say something of a running job (a listing, a cancel)."""
     key = ("job-watched-commands", ctx.contract.ref, ctx.rule.id)
-    found = ctx.shared.get(key)
-    if found is None:
-        cancels = {
-            c.job.cancel_after_ready.command
-            for c in ctx.commands().values()
-            if c.job is not None and c.job.cancel_after_ready is not None
-        }
-        found = ctx.shared[key] = frozenset({"query-block-jobs", *cancels})
-    return found
+    return remember(ctx.shared, key, _watched_commands, ctx)
+
+
+def _watched_commands(ctx: RuleContext) -> frozenset[str | None]:
+    cancels = {
+        c.job.cancel_after_ready.command
+        for c in ctx.commands().values()
+        if c.job is not None and c.job.cancel_after_ready is not None
+    }
+    return frozenset({"query-block-jobs", *cancels})
 
 
 def _known_events(ctx: RuleContext) -> frozenset[str]:
-    key = ("job-known-events",)
-    found = ctx.shared.get(key)
-    if found is None:
-        found = ctx.shared[key] = frozenset(e.name for c in ctx.contracts for e in c.events)
-    return found
+    return remember(ctx.shared, ("job-known-events",), _event_names, ctx.contracts)
+
+
+def _event_names(contracts: Sequence[Contract]) -> frozenset[str]:
+    return frozenset(e.name for c in contracts for e in c.events)
+
+
+@dataclass
+class _Running:
+    """What ``job-terminal-event`` carries: the jobs started and not judged yet, by id."""
+
+    jobs: dict[str, _Job] = field(default_factory=dict)
 
 
 @implements("job-terminal-event")
@@ -157,7 +166,7 @@ def job_terminal_event(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     A start is judged when the same job is started again, or at the end of the
     connection; until then it is carried from one part of the connection to the next.
     """
-    running: dict[str, _Job] = ctx.carry(session).setdefault("running", {})
+    running = ctx.carry(session, _Running).jobs
     known = _known_events(ctx)
     for index, point in _walk(ctx, session, bool(running)):
         if isinstance(point, tuple):
@@ -307,6 +316,13 @@ def _ending(ctx: RuleContext, record: _Job, end: Message) -> Iterator[Finding]:
     )
 
 
+@dataclass
+class _Statuses:
+    """What ``job-state-machine`` carries: each job's last status and the event saying it."""
+
+    jobs: dict[str, tuple[str, Message]] = field(default_factory=dict)
+
+
 @implements("job-state-machine")
 def job_state_machine(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """The status a job reports walks only the transitions of the job state machine."""
@@ -314,7 +330,7 @@ def job_state_machine(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     event, id_member, status_member = params["event"], params["id_member"], params["status_member"]
     initial, final = set(params["initial"]), set(params["final"])
     transitions: Mapping[str, list[str]] = params["transitions"]
-    state: dict[str, tuple[str, Message]] = ctx.carry(session).setdefault("state", {})
+    state = ctx.carry(session, _Statuses).jobs
     for message in session.of_kind(Kind.EVENT):
         if message.name != event:
             continue

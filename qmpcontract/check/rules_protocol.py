@@ -7,6 +7,7 @@ specification (docs/interop/qmp-spec.rst) it enforces.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from qmpcontract.check.context import RuleContext
 from qmpcontract.check.registry import implements
@@ -29,6 +30,15 @@ def _show(message: Message) -> str:
     return shorten(message.raw.text)
 
 
+@dataclass
+class _GreetingState:
+    """What ``greeting-first`` carries across the parts of a connection."""
+
+    first: Message | None = None  # the connection's first message
+    spoke: bool = False  # whether the server sent anything yet
+    greeting: Message | None = None  # the first greeting
+
+
 @implements("greeting-first")
 def greeting_first(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """The server's first message is the greeting, sent once.
@@ -37,10 +47,10 @@ def greeting_first(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """
     if not ctx.info.has_greeting:
         return
-    carry = ctx.carry(session)  # the first message, whether the server spoke, its greeting
-    if session.messages and "first" not in carry:
-        carry["first"] = session.messages[0]
-    if not carry.get("spoke"):
+    carry = ctx.carry(session, _GreetingState)
+    if session.messages and carry.first is None:
+        carry.first = session.messages[0]
+    if not carry.spoke:
         first = next(
             (
                 m
@@ -51,7 +61,7 @@ def greeting_first(ctx: RuleContext, session: Session) -> Iterator[Finding]:
             None,
         )
         if first is not None:
-            carry["spoke"] = True
+            carry.spoke = True
             if first.kind is not Kind.GREETING:
                 yield ctx.finding(
                     f"the server's first message is {first.kind.value}, not the greeting",
@@ -59,16 +69,23 @@ def greeting_first(ctx: RuleContext, session: Session) -> Iterator[Finding]:
                     expected='{"QMP": {...}}',
                     actual=_show(first),
                 )
-    if session.last and not carry.get("spoke") and "first" in carry and not session.truncated:
-        yield ctx.finding("the session has no greeting", carry["first"])
-    greeting = carry.get("greeting")
+    if session.last and not carry.spoke and carry.first is not None and not session.truncated:
+        yield ctx.finding("the session has no greeting", carry.first)
     for extra in session.of_kind(Kind.GREETING):
+        greeting = carry.greeting
         if greeting is None:
-            greeting = carry["greeting"] = extra
+            carry.greeting = extra
             continue
         yield ctx.finding(
             "a second greeting in the same session", extra, related=[(greeting, "first greeting")]
         )
+
+
+@dataclass
+class _NegotiationState:
+    """What ``negotiation`` carries: where the negotiation succeeded."""
+
+    at: int | None = None  # the index of its success response
 
 
 @implements("negotiation")
@@ -81,8 +98,8 @@ def negotiation(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """
     command = ctx.params["command"]
     refusal = ctx.params["error_class"]
-    carry = ctx.carry(session)
-    negotiated_at: int | None = carry.get("at")
+    carry = ctx.carry(session, _NegotiationState)
+    negotiated_at = carry.at
     for exchange in session.exchanges:
         request, response = exchange.request, exchange.response
         if request.kind is not Kind.REQUEST or response is None:
@@ -91,7 +108,7 @@ def negotiation(ctx: RuleContext, session: Session) -> Iterator[Finding]:
         if negotiated_at is None:
             if request.name == command:
                 if response.kind is Kind.SUCCESS:
-                    negotiated_at = carry["at"] = response.index
+                    negotiated_at = carry.at = response.index
             elif not refused:
                 yield ctx.finding(
                     f"'{request.name}' before capabilities negotiation was not refused "
@@ -209,6 +226,13 @@ def unsolicited_response(ctx: RuleContext, session: Session) -> Iterator[Finding
         )
 
 
+@dataclass
+class _OrderState:
+    """What ``response-order`` carries: the latest request answered, with its response."""
+
+    latest: tuple[Message, Message] | None = None
+
+
 @implements("response-order")
 def response_order(ctx: RuleContext, session: Session) -> Iterator[Finding]:
     """In-band responses come in request order; only out-of-band ones overtake.
@@ -221,8 +245,8 @@ def response_order(ctx: RuleContext, session: Session) -> Iterator[Finding]:
         for e in session.exchanges
         if e.response is not None and e.request.kind is Kind.REQUEST and not e.request.oob
     ]
-    carry = ctx.carry(session)  # parts are cut where nothing is outstanding: carry the latest
-    latest: tuple[Message, Message] | None = carry.get("latest")
+    carry = ctx.carry(session, _OrderState)  # parts are cut where nothing is outstanding
+    latest = carry.latest
     for request, response in sorted(answered, key=lambda pair: pair[0].index):
         if latest is not None and response.index < latest[1].index:
             yield ctx.finding(
@@ -233,4 +257,4 @@ def response_order(ctx: RuleContext, session: Session) -> Iterator[Finding]:
             )
         if latest is None or response.index > latest[1].index:
             latest = (request, response)
-    carry["latest"] = latest
+    carry.latest = latest

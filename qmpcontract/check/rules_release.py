@@ -12,12 +12,13 @@ another applied contract declares are left to that contract's rules (its
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from qmpcontract.check.context import RuleContext
 from qmpcontract.check.registry import implements
 from qmpcontract.check.rules_elements import CLOSED_VALID, error_class, requests_of
 from qmpcontract.check.validators import first_error
+from qmpcontract.model.caches import remember
 from qmpcontract.model.contract import Contract, ErrorClass
 from qmpcontract.model.findings import Finding
 from qmpcontract.model.schema_errors import explain
@@ -29,27 +30,26 @@ NOT_FOUND = "CommandNotFound"
 def _elsewhere(ctx: RuleContext, what: str) -> frozenset[str]:
     """The command or event names (*what*) the other applied contracts declare."""
     key = ("declared-elsewhere", what, ctx.contract.ref)
-    found = ctx.shared.get(key)
-    if found is None:
-        names: set[str] = set()
-        for contract in ctx.contracts:
-            if contract is not ctx.contract:
-                elements = contract.commands if what == "commands" else contract.events
-                names.update(e.name for e in elements)
-        found = ctx.shared[key] = frozenset(names)
-    return found
+    return remember(ctx.shared, key, _declared_elsewhere, ctx, what)
+
+
+def _declared_elsewhere(ctx: RuleContext, what: str) -> frozenset[str]:
+    names: set[str] = set()
+    for contract in ctx.contracts:
+        if contract is not ctx.contract:
+            elements = contract.commands if what == "commands" else contract.events
+            names.update(e.name for e in elements)
+    return frozenset(names)
 
 
 def _all_names(ctx: RuleContext) -> frozenset[str]:
     """Every command and event name the applied contracts declare."""
-    key = ("declared-names",)
-    found = ctx.shared.get(key)
-    if found is None:
-        commands = {e.name for c in ctx.contracts for e in c.commands}
-        found = ctx.shared[key] = frozenset(
-            commands | {e.name for c in ctx.contracts for e in c.events}
-        )
-    return found
+    return remember(ctx.shared, ("declared-names",), _declared_names, ctx.contracts)
+
+
+def _declared_names(contracts: Sequence[Contract]) -> frozenset[str]:
+    commands = {e.name for c in contracts for e in c.commands}
+    return frozenset(commands | {e.name for c in contracts for e in c.events})
 
 
 def _nearest(name: str, names: Iterable[str]) -> str:

@@ -27,6 +27,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT202012
 
+from qmpcontract.model.caches import IdentityCache
 from qmpcontract.model.contract import Contract
 from qmpcontract.model.frozen_json import copy_json
 from qmpcontract.model.schema_registry import contract_uri, schema_document
@@ -189,28 +190,24 @@ def closed_uri(contract: Contract) -> str:
     return contract_uri(contract).removesuffix(".json") + ".closed.json"
 
 
-_ADAPTED: dict[tuple[int, QemuVersion | None, bool], tuple[Contract, Resource[Any]]] = {}
-_ADAPTED_MAX = 32  # adapted contract documents kept for the next transcript of a run
+_ADAPTED: IdentityCache[Resource[Any]] = IdentityCache(size=32)
+"""Adapted contract documents, kept for the next transcripts of a run."""
 
 
 def _adapted(
     contract: Contract, version: QemuVersion | None, closed: bool = False
 ) -> Resource[Any]:
     """The schema document of *contract* adapted to *version*, as a resource (cached)."""
-    key = (id(contract), version, closed)
-    hit = _ADAPTED.get(key)
-    if hit is not None and hit[0] is contract:
-        return hit[1]
-    if closed:  # the adapted document, copied and closed
-        opened = _adapted(contract, version).contents
-        document = close_objects(cast("dict[str, object]", copy_json(opened)))
-    else:
-        document = adapt(schema_document(contract), version, in_place=True)  # a fresh document
-    resource = Resource.from_contents(document, DRAFT202012)
-    if len(_ADAPTED) >= _ADAPTED_MAX:
-        del _ADAPTED[next(iter(_ADAPTED))]
-    _ADAPTED[key] = (contract, resource)
-    return resource
+
+    def make() -> Resource[Any]:
+        if closed:  # the adapted document, copied and closed
+            opened = _adapted(contract, version).contents
+            document = close_objects(cast("dict[str, object]", copy_json(opened)))
+        else:
+            document = adapt(schema_document(contract), version, in_place=True)  # a fresh one
+        return Resource.from_contents(document, DRAFT202012)
+
+    return _ADAPTED.get((contract,), (version, closed), make)
 
 
 class Validators:

@@ -16,31 +16,23 @@ from qmpcontract.diff.shape_compare import At, Change, ShapeComparison, _unstabl
 from qmpcontract.diff.shape_text import IN, OUT
 from qmpcontract.diff.shapes import Resolver
 from qmpcontract.location import join_pointer
+from qmpcontract.model.caches import IdentityCache
 from qmpcontract.model.contract import Command, Contract, ElementStatus, Event, Lifecycle
 from qmpcontract.model.versions import QemuVersion, releases_between
 
 __all__ = ["IN", "OUT", "Change", "Differ"]
 
 
-_RESOLVERS: dict[tuple[int, ...], tuple[Sequence[Contract], Resolver]] = {}
+_RESOLVERS: IdentityCache[Resolver] = IdentityCache(size=4)
 
 
 def _resolver(contracts: Sequence[Contract]) -> Resolver:
     """The resolver of a contract set, shared by the diffs of one run.
 
     Comparing adjacent releases compares each one twice (as new, then as old);
-    its shapes are worked out once.  The set is kept alive with its resolver, so
-    the identities in the key stay its own.
+    its shapes are worked out once.
     """
-    key = tuple(id(c) for c in contracts)
-    hit = _RESOLVERS.get(key)
-    if hit is not None:
-        return hit[1]
-    resolver = Resolver(contracts)
-    if len(_RESOLVERS) >= 4:
-        del _RESOLVERS[next(iter(_RESOLVERS))]
-    _RESOLVERS[key] = (list(contracts), resolver)
-    return resolver
+    return _RESOLVERS.get(tuple(contracts), None, lambda: Resolver(contracts))
 
 
 _KINDS = {

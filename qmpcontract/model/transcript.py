@@ -151,7 +151,7 @@ class Session:
     names: set[str] = field(default_factory=set)  # commands requested and events sent
     part: int = 0
     last: bool = True
-    state: dict[object, dict[str, Any]] = field(default_factory=dict)
+    state: dict[object, object] = field(default_factory=dict)  # a rule's own typed state
     # exchanges of an earlier part that got another response in this one (in ``extra``)
     revisited: list[Exchange] = field(default_factory=list)
     memo: dict[object, Any] = field(default_factory=dict, repr=False, compare=False)  # rules'
