@@ -12,6 +12,7 @@ same process.  Not a test: run it by hand or in CI's log.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import time
@@ -23,7 +24,12 @@ from qmpcontract.importers.introspection import snapshot_from_schema
 from qmpcontract.importers.sources import load_introspection
 from qmpcontract.importers.to_contract import snapshot_contract
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "libvirt-replies"
+# the shared corpus, as the tests find it: $QMPCONTRACT_SHARED_CORPUS, else ../shared/corpus
+CORPUS = (
+    os.environ.get("QMPCONTRACT_SHARED_CORPUS")
+    or Path(__file__).resolve().parents[2] / "shared" / "corpus"
+)
+DEFAULT = Path(CORPUS) / "libvirt-replies"
 RUNS = 9
 
 

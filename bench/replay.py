@@ -15,6 +15,7 @@ byte for byte; only session numbers and timestamps are renumbered.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,8 @@ from qmpcontract.read.messages import RawMessage
 
 ROOT = Path(__file__).resolve().parents[1]
 OWN_RECORDING = ROOT / "examples" / "qemu-7.2-block-jobs.jsonl"
-SHARED = ROOT.parent / "shared" / "corpus"
+# the shared corpus, as the tests find it: $QMPCONTRACT_SHARED_CORPUS, else ../shared/corpus
+SHARED = Path(os.environ.get("QMPCONTRACT_SHARED_CORPUS") or ROOT.parent / "shared" / "corpus")
 PROBE_LOG = SHARED / "samples" / "libvirt-9.0.0-probe-debug.log"
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import random
 import re
 import statistics
@@ -36,7 +37,12 @@ from pathlib import Path
 
 from qmpcontract.cli import main as cli_main
 
-BUNDLE = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "qemu-qapi-history.bundle"
+# the shared corpus, as the tests find it: $QMPCONTRACT_SHARED_CORPUS, else ../shared/corpus
+CORPUS = (
+    os.environ.get("QMPCONTRACT_SHARED_CORPUS")
+    or Path(__file__).resolve().parents[2] / "shared" / "corpus"
+)
+BUNDLE = Path(CORPUS) / "qemu-qapi-history.bundle"
 _SUMMARY = re.compile(r"(\d+) wire-visible change\(s\): (\d+) MUST, (\d+) SHOULD, (\d+) MAY")
 
 
