@@ -96,6 +96,11 @@ def _chosen(timeline: Timeline, names: set[str]) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``qmpcontract history``; return the exit code."""
+    with tempfile.TemporaryDirectory(prefix="qmpcontract-history-") as workdir:
+        return _run(args, Path(workdir))
+
+
+def _run(args: argparse.Namespace, workdir: Path) -> int:
     given = [Path(s) for s in args.sources]
     names = {str(p) for p in given if not p.exists() and "/" not in str(p)}
     files = _files([p for p in given if str(p) not in names])
@@ -107,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
             known = ", ".join(sorted(a for a in groups if a)) or "none named"
             raise UsageError(f"no source of architecture {args.arch!r} (found: {known})")
         groups = {args.arch: groups[args.arch]}
-    origins = _git_history(args.repo, names) if args.repo is not None else None
+    origins = _git_history(args.repo, names, workdir) if args.repo is not None else None
     documents: list[dict[str, object]] = []
     texts: list[str] = []
     for arch, paths in sorted(groups.items()):
@@ -146,13 +151,12 @@ def _origin(origin: Origin | None) -> dict[str, object]:
     return {"commit": origin.commit, "title": origin.title, "release": release}
 
 
-def _git_history(repo: Path, names: set[str]) -> GitHistory:
+def _git_history(repo: Path, names: set[str], workdir: Path) -> GitHistory:
     """The git history *repo* holds (a bundle is cloned first), to trace *names* in."""
     if not names:
         raise UsageError("--repo traces the elements asked about: give a NAME")
     if not repo.exists():
         raise UsageError(f"--repo {repo}: no such file or directory")
-    workdir = Path(tempfile.mkdtemp(prefix="qmpcontract-history-"))
     if repo.is_file():  # a bundle, such as the corpus's qemu-qapi-history.bundle
         clone = workdir / "clone"
         git(["clone", "-q", str(repo.resolve()), str(clone)], workdir, f"cannot clone {repo}")

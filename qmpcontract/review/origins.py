@@ -12,7 +12,6 @@ step.  Its release is the first that holds it, from its ``VERSION``
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -33,10 +32,10 @@ _SNAPSHOT = "Schema as of "  # the bundle's commits that lay a parent's files do
 class GitHistory:
     """QEMU's schema history in a git checkout: releases of commits, and trees at them."""
 
-    def __init__(self, repo: Path, load: Loader, workdir: Path | None = None) -> None:
+    def __init__(self, repo: Path, load: Loader, workdir: Path) -> None:
         self.repo = repo
         self._load = load
-        self._workdir = Path(workdir or tempfile.mkdtemp(prefix="qmpcontract-history-"))
+        self._workdir = workdir  # where trees are written, one directory per commit
         self._trees: dict[str, Contract | None] = {}
         self.order, self.release = self._releases()
 
