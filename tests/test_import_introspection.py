@@ -105,10 +105,10 @@ def test_embedded_schema_catches_real_deviations(
     path = _replies_with(shared_corpus, tmp_path, '"arch": "x86_64"', '"arch": 64')
     assert main(["check", str(path)]) == 1
     out = capsys.readouterr().out
-    assert "MUST [qemu-introspection/returns] the return value of 'query-target'" in out
+    assert "MUST [qemu-introspection/returns] QEMU must: the return value of 'query-target'" in out
     # Without the transcript's own schema, the release data of QEMU 7.2 catches it too.
     assert main(["check", str(path), "--no-embedded-schema"]) == 1
-    assert "MUST [qemu-release/returns] the return value of 'query-target'" in (
+    assert "MUST [qemu-release/returns] QEMU must: the return value of 'query-target'" in (
         capsys.readouterr().out
     )
     assert main(["check", str(path), "--no-embedded-schema", "--no-release-data"]) == 0

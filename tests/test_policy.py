@@ -10,6 +10,7 @@ brings) must have the level its category gets.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,14 @@ import pytest
 from qmpcontract.check.registry import BUILTIN_RULES
 from qmpcontract.cli import main
 from qmpcontract.contract import load_contracts
+from qmpcontract.diff.agreed import judged
 from qmpcontract.diff.catalogue import AFFECTS, CHANGES
+from qmpcontract.diff.compare import Differ
 from qmpcontract.model.check_kinds import CHECK_KINDS, Scope
 from qmpcontract.model.contract import Category, Level, Obliged
 from qmpcontract.model.policy import LEVEL_OF, POLICY, disagreement
 from qmpcontract.releases.contract import known_rules
+from qmpcontract.review.checklist import checklist
 
 REPO = Path(__file__).resolve().parent.parent
 _M, _S, _Y = Level.MUST, Level.SHOULD, Level.MAY
@@ -143,3 +147,23 @@ def test_the_docs_quote_the_policy() -> None:
         assert f"| `{category.value}` | {level.value} |" in page
     fmt = (REPO / "docs" / "reference" / "contract-format.md").read_text(encoding="utf-8")
     assert "(policy.md)" in fmt and "`party`" in fmt
+
+
+@pytest.mark.parametrize(
+    ("event", "level"),
+    [("BLOCK_JOB_COMPLETED", Level.MUST), ("BLOCK_JOB_ERROR", Level.SHOULD)],
+)
+def test_diff_and_review_give_one_level_for_one_change(event: str, level: Level) -> None:
+    """An event removed without deprecation: SHOULD by QEMU's rules, MUST where the
+    contract's names-kept lists it, and diff (contract sides, lint's bumps) and review agree."""
+    contracts = list(load_contracts(REPO / "contracts"))
+    old = next(c for c in contracts if c.ref == "block-jobs@2.5.0")
+    new = replace(old, events=tuple(e for e in old.events if e.name != event))
+    differ = Differ(contracts, [*contracts, new])
+    changes = differ.diff(old, new)
+    assert [c.level for c in changes] == [Level.SHOULD]  # QEMU's rules alone
+    by_diff = judged(old, changes)
+    by_review = [item.change for item in checklist(changes, [old])]
+    assert [c.level for c in by_diff] == [c.level for c in by_review] == [level]
+    if level is Level.MUST:
+        assert "MUST by block-jobs/completion-event-name" in by_diff[0].message

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from qmpcontract.check.baseline import BaselineEntry, apply_baseline_to, load_baseline
 from qmpcontract.cli.common import parse_version, report_written, write_output
+from qmpcontract.diff.agreed import judged
 from qmpcontract.diff.compare import Change, Differ
 from qmpcontract.errors import UsageError
 from qmpcontract.importers.sides import Side, load_side, pair_sides
@@ -80,7 +81,7 @@ def compare(old: list[Side], new: list[Side], include_unstable: bool) -> list[Di
         differ = Differ(before.context, after.context, include_unstable)
         changes = [
             _placed(c, before.places, after.places)
-            for c in differ.diff(before.contract, after.contract)
+            for c in judged(before.contract, differ.diff(before.contract, after.contract))
         ]
         pairs.append(
             DiffPair(

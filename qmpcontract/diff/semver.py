@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qmpcontract.diff.agreed import judged
 from qmpcontract.diff.compare import Change, Differ
 from qmpcontract.model.contract import Contract, Level
 from qmpcontract.model.contract_set import ContractSet
@@ -32,7 +33,7 @@ def semver_issues(contracts: ContractSet) -> list[SemverIssue]:
     context = list(contracts)
     for contract_id in contracts.ids():
         for older, newer in itertools.pairwise(contracts.versions(contract_id)):
-            changes = Differ(context, context).diff(older, newer)
+            changes = judged(older, Differ(context, context).diff(older, newer))
             breaking = [c for c in changes if c.level is Level.MUST]
             old_v, new_v = older.version, newer.version
             if breaking and old_v.major > 0 and new_v.major == old_v.major:

@@ -14,14 +14,19 @@ from dataclasses import dataclass, replace
 from hypothesis import strategies as st
 
 from qmpcontract.generate.mutations_elements import params_of
-from qmpcontract.model.contract import Contract, ElementStatus, Rule
+from qmpcontract.model.contract import Contract, Deprecation, ElementStatus, Lifecycle, Rule
+from qmpcontract.model.versions import QemuVersion
 
 CHANGE_KINDS = ("names-kept", "compatible-evolution", "deprecation-window")
 
 
 @dataclass(frozen=True)
 class ContractMutation:
-    """A next version of *old* that breaks *rule_id* by removing *element*."""
+    """A next version of *old* that breaks *rule_id* by removing *element*.
+
+    For a deprecation-window rule, *old* is the contract with *element* deprecated in
+    the release *new* describes first: its removal comes before the window ends.
+    """
 
     rule_id: str
     element: str  # "command NAME", "event NAME" or "error NAME"
@@ -38,21 +43,47 @@ def _without(contract: Contract, kind: str, name: str) -> Contract:
 
 
 def _candidates(contract: Contract, rule: Rule) -> list[tuple[str, str]]:
+    """The elements whose removal breaks *rule*: stable ones, never deprecated.
+
+    A removal without deprecation is what names-kept (for the names it lists) and
+    compatible-evolution (MUST: a command; an event's removal is SHOULD under the level
+    policy) protect against; for deprecation-window the element is first deprecated
+    (:func:`_deprecated_now`), so that its removal comes before its window ends.
+    """
     assert rule.check is not None
     kind = rule.check.kind
-    if kind == "names-kept":
-        params = params_of(rule)
-        return [
-            (k, name)
-            for k in ("command", "event", "error")
-            for name in params.get(f"{k}s", [])
-            if isinstance(name, str)
-        ]
-    # Removing a stable element is incompatible, and breaks the deprecation window
-    # (it was never deprecated).
+    params = params_of(rule)
     present = [("command", c.name, c.lifecycle) for c in contract.commands]
     present += [("event", e.name, e.lifecycle) for e in contract.events]
-    return [(k, n) for k, n, life in present if life.status is ElementStatus.STABLE]
+    present += [("error", e.name, e.lifecycle) for e in contract.errors]
+    stable = [(k, n) for k, n, life in present if life.status is ElementStatus.STABLE]
+    if kind == "names-kept":
+        listed = {(k, n) for k in ("command", "event", "error") for n in params.get(f"{k}s", [])}
+        return [pick for pick in stable if pick in listed]
+    if kind == "compatible-evolution":
+        commands = params.get("commands")
+        return [(k, n) for k, n in stable if k == "command" and (commands is None or n in commands)]
+    return [(k, n) for k, n in stable if k in ("command", "event")]
+
+
+def _deprecated_now(contract: Contract, kind: str, name: str) -> Contract:
+    """*contract* with *name* deprecated in the first producer release it describes."""
+    since = contract.producer.versions.since if contract.producer.versions else None
+    life = Lifecycle(ElementStatus.DEPRECATED, since, Deprecation(since or QemuVersion(1, 0)))
+    if kind == "command":
+        commands = tuple(
+            replace(c, lifecycle=life) if c.name == name else c for c in contract.commands
+        )
+        return replace(contract, commands=commands)
+    events = tuple(replace(e, lifecycle=life) if e.name == name else e for e in contract.events)
+    return replace(contract, events=events)
+
+
+def _mutation(contract: Contract, rule: Rule, kind: str, name: str) -> ContractMutation:
+    old = contract
+    if rule.check is not None and rule.check.kind == "deprecation-window":
+        old = _deprecated_now(contract, kind, name)
+    return ContractMutation(rule.id, f"{kind} {name}", old, _without(contract, kind, name))
 
 
 def change_mutation(contract: Contract, rule: Rule) -> st.SearchStrategy[ContractMutation] | None:
@@ -62,8 +93,4 @@ def change_mutation(contract: Contract, rule: Rule) -> st.SearchStrategy[Contrac
     candidates = _candidates(contract, rule)
     if not candidates:
         return None
-    return st.sampled_from(candidates).map(
-        lambda pick: ContractMutation(
-            rule.id, f"{pick[0]} {pick[1]}", contract, _without(contract, *pick)
-        )
-    )
+    return st.sampled_from(candidates).map(lambda pick: _mutation(contract, rule, *pick))

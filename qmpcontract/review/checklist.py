@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from qmpcontract.diff.catalogue import AFFECTS
+from qmpcontract.diff.agreed import raised, touched_rules
 from qmpcontract.diff.compare import Change
 from qmpcontract.libvirt.usage import LibvirtUsage
-from qmpcontract.model.contract import Contract, Level, Obliged, Rule
-from qmpcontract.model.frozen_json import thaw
+from qmpcontract.model.contract import Contract, Level, Rule
 from qmpcontract.review.libvirt import with_libvirt
 
 _ACTIONS = {
@@ -66,41 +65,6 @@ def _defines(contract: Contract, kind: str, name: str) -> bool:
     if kind == "event":
         return contract.event(name) is not None
     return kind == "error" and contract.error(name.removeprefix("class ")) is not None
-
-
-def _rules(contract: Contract, change: Change, kind: str, name: str) -> list[Rule]:
-    """The rules of *contract* that *change* touches (catalogue.AFFECTS), for what they list."""
-    touched = AFFECTS.get(change.rule_id, frozenset())
-    found = []
-    for rule in contract.rules:
-        if rule.check is None or rule.check.kind not in touched:
-            continue
-        params = thaw(rule.check.params)
-        listed = params.get(f"{kind}s") if isinstance(params, dict) else None
-        bare = name.removeprefix("class ")  # error elements are named "error class X"
-        if rule.check.kind == "names-kept" and (change.path or bare not in (listed or [])):
-            continue  # names-kept keeps the names it lists, not their members
-        if listed is not None and bare not in listed:
-            continue  # the rule is about other elements
-        found.append(rule)
-    return found
-
-
-def _raised(change: Change, rules: Sequence[Rule]) -> Change:
-    """*change* at the level of the strictest producer rule it touches, if that is higher."""
-    strictest = min(
-        (r for r in rules if r.party is not Obliged.CONSUMER),
-        key=lambda r: r.level.rank,
-        default=None,
-    )
-    if strictest is None or strictest.level.rank >= change.level.rank:
-        return change
-    return replace(
-        change,
-        level=strictest.level,
-        message=f"{change.message} [{change.level.value} for QEMU's rules; "
-        f"{strictest.level.value} by {strictest.id}]",
-    )
 
 
 def _leaf(change: Change) -> tuple[str, str, str]:
@@ -166,8 +130,10 @@ def checklist(
             for contract in contracts:
                 if _defines(contract, kind, name):
                     touched += [contract] if contract not in touched else []
-                    rules += [r for r in _rules(contract, change, kind, name) if r not in rules]
-        change = _raised(change, rules)
+                    rules += [
+                        r for r in touched_rules(contract, change, kind, name) if r not in rules
+                    ]
+        change = raised(change, rules)
         actions = []
         if change.rule_id == "diff/removed-after-deprecation" and change.old:
             actions.append(_CHECKED_REMOVAL)  # the history showed the window held
