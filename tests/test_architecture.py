@@ -185,7 +185,7 @@ def test_every_change_kind_is_emitted_by_a_literal() -> None:
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 literals.add(node.value)
             if isinstance(node, ast.JoinedStr):
-                text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+                text = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
                 assert not text.startswith("diff/"), f"{path.name}: a change kind built by f-string"
     missing = sorted(set(CHANGES) - literals)
     assert not missing, f"change kinds no module names literally: {missing}"
