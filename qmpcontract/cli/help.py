@@ -41,6 +41,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "history": (
         "qmpcontract history corpus/libvirt-replies/",
         "qmpcontract history a.replies b.replies c.replies --members --output json",
+        "qmpcontract history corpus/qapi/v8.2.0 corpus/qapi/v10.2.0 query-migrationthreads "
+        "--repo corpus/qemu-qapi-history.bundle",
     ),
     "review": (
         "qmpcontract review --repo ~/qemu origin/master...my-branch",
