@@ -135,8 +135,9 @@ def test_an_unmarked_bad_request_is_one_finding_naming_the_others(
     assert main(["check", str(path)]) == 1
     findings = [line for line in capsys.readouterr().out.splitlines() if " MUST [" in line]
     assert findings == [
-        f"{path}:27: MUST [block-jobs/arguments] the client must: arguments of 'query-block-jobs' break the "
-        "contract: unexpected member 'qmpcontract-fuzz' (also qemu-release/arguments) "
+        f"{path}:27: MUST [block-jobs/arguments] the client must: arguments of "
+        "'query-block-jobs' break the contract: unexpected member 'qmpcontract-fuzz' "
+        "(also qemu-release/arguments) "
         "(at /arguments/qmpcontract-fuzz)"
     ]
 
@@ -148,8 +149,9 @@ def test_qemu_accepting_a_marked_request_is_flagged(
     assert main(["check", str(path)]) == 1
     findings = [line for line in capsys.readouterr().out.splitlines() if " MUST [" in line]
     assert findings == [
-        f"{path}:28: MUST [qmpcontract/accepted-invalid] QEMU must: QEMU accepted 'query-block-jobs', a "
-        "request meant to be refused (unknown member); it breaks block-jobs/arguments, "
+        f"{path}:28: MUST [qmpcontract/accepted-invalid] QEMU must: QEMU accepted "
+        "'query-block-jobs', a request meant to be refused (unknown member); it breaks "
+        "block-jobs/arguments, "
         "qemu-release/arguments"
     ]
 
