@@ -16,7 +16,8 @@ jobs, the event is looked for anywhere after the request (QEMU announces
 - two terminal events in one run (before a new run announces an initial status):
   a finding at the second;
 - none, where the transcript proves the operation ended (a ``query`` reply with a
-  final status, or the next start QEMU accepted): a finding there, where it was due;
+  final status, a new run's initial status, or the next start QEMU accepted): a
+  finding there, where it was due;
 - none and no proof: the operation was still running when the recording stopped,
   reported for information at the request (``qmpcontract/unfinished-job``);
 - with ``announced_only``, a run for which the event never came is not judged
@@ -120,7 +121,7 @@ class _Run:
     announced: bool = False  # the event came at least once
     ends: list[Message] = field(default_factory=list)  # its first two terminal events
     closed: bool = False  # after its end, a new run (not started by a command) began
-    proof: Message | None = None  # the first reply saying it ended
+    proof: Message | None = None  # the first reply (or new run's event) saying it ended
 
     def describe(self) -> str:
         of = f" of '{self.key}'" if self.key else ""
@@ -202,14 +203,15 @@ def terminal_status(ctx: RuleContext, session: Session) -> Iterator[Finding]:
                 matched = list(runs.values())
             status = data.get(status_member) if status_member else None
             for run in matched:
-                run.announced = True
                 if run.closed:
                     continue
-                if status_member is None or status in final:
-                    if len(run.ends) < 2:
-                        run.ends.append(point)
-                elif status in initial and run.ends:
-                    run.closed = True
+                if status in initial and run.announced:
+                    run.closed = True  # a new run began (savevm, say): this one was over
+                    if not run.ends and run.proof is None:
+                        run.proof = point
+                elif (status_member is None or status in final) and len(run.ends) < 2:
+                    run.ends.append(point)
+                run.announced = True
     if session.last:
         for run in runs.values():
             yield from _judge(ctx, run, None, ended=True)
@@ -241,8 +243,13 @@ def _judge(
         return
     proof = run.proof
     if proof is not None and (following is None or proof.index < following.index):
+        said = (
+            f"a new run began with {_status(proof, p)}"
+            if proof.kind is Kind.EVENT
+            else f"'{p['query']['command']}' says so"
+        )
         yield ctx.finding(
-            f"{run.describe()} ended ('{p['query']['command']}' says so) without {wanted}",
+            f"{run.describe()} ended ({said}) without {wanted}",
             proof,
             related=started,
             expected=wanted,
