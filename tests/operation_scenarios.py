@@ -104,6 +104,8 @@ def hotplug_session(client: Client) -> None:
     client.execute("device_add", {"driver": "virtio-rng-pci", "bus": "pcie.0", "id": "rng1"},
                    id="add-no-hotplug", check=False)  # fmt: skip
     client.execute("device_add", {"driver": "nonesuch", "id": "x"}, id="add-unknown", check=False)
+    client.execute("device_add", {"driver": "usb-kbd", "bus": "/nonesuch", "id": "x"},
+                   id="add-bad-bus-path", check=False)  # fmt: skip
     client.execute("cont", id="cont")
     time.sleep(1)
     client.execute("query-status", id="status")  # still no DEVICE_DELETED for rng0
