@@ -556,6 +556,17 @@ def _(r: Records) -> None:
     r[:] = [m for m in r if not (body(m) or {}).get("event", "").startswith("MIGRATION")]
 
 
+@case("migration/one-terminal-status--clean-resume-starts-none", base=MIGRATION)
+def _(r: Records) -> None:
+    # 'resume': true continues a (postcopy) migration: no new one, nothing due before it
+    at = find(r, event("MIGRATION", status="active"))
+    resume = {"execute": "migrate", "arguments": {"uri": "exec:true", "resume": True}, "id": "r"}
+    r[at + 1 : at + 1] = [
+        message("client", resume, r[at]),
+        message("server", {"return": {}, "id": "r"}, r[at]),
+    ]
+
+
 @case("migration/arguments--uri-not-a-string", base=MIGRATION)
 def _(r: Records) -> None:
     edit(r, find(r, with_id("migrate-failed")), put(0, "arguments", "uri"))
@@ -589,6 +600,12 @@ def _(r: Records) -> None:
     at = find(r, event("DEVICE_DELETED", device="kbd0"))
     deleted = {"event": "DEVICE_DELETED", "data": {"device": "gone", "path": "/machine/x"}}
     r.insert(at + 1, message("server", {**deleted, "timestamp": body(r[at])["timestamp"]}, r[at]))
+
+
+@case("device-hotplug/deleted-once--clean-re-added-then-removed-by-the-guest", base=HOTPLUG)
+def _(r: Records) -> None:
+    # kbd0 is added again and the guest removes it on its own: a new device, a new event
+    drop_exchange(r, "del-kbd-again")
 
 
 @case("device-hotplug/arguments--device-del-without-id", base=HOTPLUG)
