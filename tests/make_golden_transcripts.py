@@ -24,6 +24,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 BASE = REPO / "examples" / "qemu-7.2-block-jobs.jsonl"
 JOBS = REPO / "examples" / "qemu-7.2-jobs.jsonl"  # every job kind (tests/job_scenarios.py)
+# migrations and hot-plug (tests/operation_scenarios.py)
+MIGRATION = REPO / "examples" / "qemu-7.2-migration-source.jsonl"
+HOTPLUG = REPO / "examples" / "qemu-7.2-hotplug.jsonl"
 OUT = REPO / "tests" / "corpus" / "transcripts" / "golden"
 
 Record = dict[str, Any]
@@ -509,6 +512,122 @@ def _(r: Records) -> None:
     edit(r, find(r, response("unknown")), lambda m: {"return": {}, "id": "unknown"})
 
 
+# -- migration (the source of examples/qemu-7.2-migration-source.jsonl) -------------------
+def drop_exchange(r: Records, ident: str) -> None:
+    """Remove the request with id *ident* and its response."""
+    del r[find(r, response(ident))], r[find(r, with_id(ident))]
+
+
+@case("migration/status-transitions--cancelling-to-completed", base=MIGRATION)
+def _(r: Records) -> None:
+    edit(r, find(r, event("MIGRATION", status="cancelled")), put("completed", "data", "status"))
+
+
+@case("migration/one-terminal-status--never-terminal", base=MIGRATION)
+def _(r: Records) -> None:
+    # query-migrate then says 'completed': the missing status is reported at that reply
+    del r[find(r, event("MIGRATION", status="completed"))]
+
+
+@case("migration/one-terminal-status--never-terminal-before-next-migrate", base=MIGRATION)
+def _(r: Records) -> None:
+    # no reply says it ended, but QEMU accepted the next migrate: reported there
+    del r[find(r, event("MIGRATION", status="cancelled"))]
+    drop_exchange(r, "after-cancelled")
+
+
+@case("migration/one-terminal-status--never-terminal-before-snapshot", base=MIGRATION)
+def _(r: Records) -> None:
+    # nothing says it ended, until snapshot-save's migration announces 'setup': reported there
+    del r[find(r, event("MIGRATION", status="completed"))]
+    drop_exchange(r, "after-completed")
+
+
+@case("migration/one-terminal-status--ended-twice", base=MIGRATION)
+def _(r: Records) -> None:
+    at = find(r, event("MIGRATION", status="failed"))
+    r.insert(at + 1, dict(r[at]))
+
+
+@case("migration/one-terminal-status--clean-events-off", base=MIGRATION)
+def _(r: Records) -> None:
+    # without the 'events' capability QEMU sends no MIGRATION: nothing to judge
+    drop_exchange(r, "events-on")
+    r[:] = [m for m in r if not (body(m) or {}).get("event", "").startswith("MIGRATION")]
+
+
+@case("migration/one-terminal-status--clean-resume-starts-none", base=MIGRATION)
+def _(r: Records) -> None:
+    # 'resume': true continues a (postcopy) migration: no new one, nothing due before it
+    at = find(r, event("MIGRATION", status="active"))
+    resume = {"execute": "migrate", "arguments": {"uri": "exec:true", "resume": True}, "id": "r"}
+    r[at + 1 : at + 1] = [
+        message("client", resume, r[at]),
+        message("server", {"return": {}, "id": "r"}, r[at]),
+    ]
+
+
+@case("migration/arguments--uri-not-a-string", base=MIGRATION)
+def _(r: Records) -> None:
+    edit(r, find(r, with_id("migrate-failed")), put(0, "arguments", "uri"))
+
+
+@case("migration/returns--unknown-status", base=MIGRATION)
+def _(r: Records) -> None:
+    edit(r, find(r, response("after-failed")), put("exploded", "return", "status"))
+
+
+@case("migration/event-data--migration-without-status", base=MIGRATION)
+def _(r: Records) -> None:
+    edit(r, find(r, event("MIGRATION", status="setup")), drop("status", "data"))
+
+
+@case("migration/error-class-allowed--migrate-refused-as-device-not-found", base=MIGRATION)
+def _(r: Records) -> None:
+    edit(r, find(r, response("migrate-again")), put("DeviceNotFound", "error", "class"))
+
+
+# -- device-hotplug (examples/qemu-7.2-hotplug.jsonl) --------------------------------------
+@case("device-hotplug/deleted-once--deleted-twice", base=HOTPLUG)
+def _(r: Records) -> None:
+    at = find(r, event("DEVICE_DELETED", device="kbd0"))
+    r.insert(at + 1, dict(r[at]))
+
+
+@case("device-hotplug/deleted-once--clean-deleted-by-the-guest", base=HOTPLUG)
+def _(r: Records) -> None:
+    # a device the guest removed on its own: a DEVICE_DELETED without device_del
+    at = find(r, event("DEVICE_DELETED", device="kbd0"))
+    deleted = {"event": "DEVICE_DELETED", "data": {"device": "gone", "path": "/machine/x"}}
+    r.insert(at + 1, message("server", {**deleted, "timestamp": body(r[at])["timestamp"]}, r[at]))
+
+
+@case("device-hotplug/deleted-once--clean-re-added-then-removed-by-the-guest", base=HOTPLUG)
+def _(r: Records) -> None:
+    # kbd0 is added again and the guest removes it on its own: a new device, a new event
+    drop_exchange(r, "del-kbd-again")
+
+
+@case("device-hotplug/arguments--device-del-without-id", base=HOTPLUG)
+def _(r: Records) -> None:
+    edit(r, find(r, with_id("del-rng")), drop("id", "arguments"))
+
+
+@case("device-hotplug/returns--device-add-returns-a-list", base=HOTPLUG)
+def _(r: Records) -> None:
+    edit(r, find(r, response("add-kbd")), put([], "return"))
+
+
+@case("device-hotplug/event-data--deleted-without-path", base=HOTPLUG)
+def _(r: Records) -> None:
+    edit(r, find(r, event("DEVICE_DELETED", device="kbd0")), drop("path", "data"))
+
+
+@case("device-hotplug/error-class-allowed--unknown-device-as-command-not-found", base=HOTPLUG)
+def _(r: Records) -> None:
+    edit(r, find(r, response("del-unknown")), put("CommandNotFound", "error", "class"))
+
+
 # -- the checker's own rules --------------------------------------------------------------
 @case("qmpcontract/invalid-message--broken-json")
 def _(r: Records) -> None:
@@ -529,6 +648,14 @@ def _(r: Records) -> None:
 @case("qmpcontract/unfinished-job--recording-ends-while-running")
 def _(r: Records) -> None:
     start = find(r, response("stream")) + 1
+    close = r[-1]
+    del r[start:]
+    r.append(close)
+
+
+@case("qmpcontract/unfinished-job--migration-still-running", base=MIGRATION)
+def _(r: Records) -> None:
+    start = find(r, response("migrate-completed")) + 1
     close = r[-1]
     del r[start:]
     r.append(close)

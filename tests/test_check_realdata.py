@@ -28,7 +28,9 @@ def test_shipped_example_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert report["findings"] == []
     summary = report["summary"]
     assert isinstance(summary, dict)
-    assert summary["messages"] == 61 + 171  # the block jobs recording and the every-job one
+    # the block jobs recording, the every-job one, the migration source and destination,
+    # and the hot-plug one
+    assert summary["messages"] == 61 + 171 + 64 + 17 + 35
 
 
 def test_block_stream_sample(shared_corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -157,6 +157,7 @@ RULE_MODULES = (
     "qmpcontract.check.rules_protocol",
     "qmpcontract.check.rules_elements",
     "qmpcontract.check.rules_jobs",
+    "qmpcontract.check.rules_status",
     "qmpcontract.check.rules_job_verbs",
     "qmpcontract.check.rules_release",
 )

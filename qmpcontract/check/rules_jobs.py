@@ -1,4 +1,4 @@
-"""Asynchronous job rules: terminal events and the job state machine.
+"""Asynchronous job rules: terminal events (the job state machine is in ``rules_status``).
 
 A command that starts a job succeeds at once; the job's end is reported later
 by an event, and real QEMU often sends a job's events before the command's own
@@ -314,53 +314,3 @@ def _ending(ctx: RuleContext, record: _Job, end: Message) -> Iterator[Finding]:
         expected=allowed,
         actual=end.name,
     )
-
-
-@dataclass
-class _Statuses:
-    """What ``job-state-machine`` carries: each job's last status and the event saying it."""
-
-    jobs: dict[str, tuple[str, Message]] = field(default_factory=dict)
-
-
-@implements("job-state-machine")
-def job_state_machine(ctx: RuleContext, session: Session) -> Iterator[Finding]:
-    """The status a job reports walks only the transitions of the job state machine."""
-    params = ctx.params
-    event, id_member, status_member = params["event"], params["id_member"], params["status_member"]
-    initial, final = set(params["initial"]), set(params["final"])
-    transitions: Mapping[str, list[str]] = params["transitions"]
-    state = ctx.carry(session, _Statuses).jobs
-    for message in session.of_kind(Kind.EVENT):
-        if message.name != event:
-            continue
-        data = _data(message)
-        job, status = data.get(id_member), data.get(status_member)
-        if not isinstance(job, str) or not isinstance(status, str):
-            continue  # the event's data schema reports it
-        previous = state.get(job)
-        if previous is None or previous[0] in final:
-            if status not in initial:
-                yield ctx.finding(
-                    f"job '{job}' first reports status '{status}'; a job starts in "
-                    + " or ".join(f"'{s}'" for s in sorted(initial)),
-                    message,
-                    pointer=f"/data/{status_member}",
-                    expected=", ".join(sorted(initial)),
-                    actual=status,
-                )
-        elif status not in transitions.get(previous[0], []):
-            allowed = ", ".join(transitions.get(previous[0], [])) or "nothing"
-            yield ctx.finding(
-                f"job '{job}' went from '{previous[0]}' to '{status}', which the job state "
-                f"machine does not allow (from '{previous[0]}': {allowed})",
-                message,
-                pointer=f"/data/{status_member}",
-                expected=allowed,
-                actual=status,
-                related=[(previous[1], f"status '{previous[0]}'")],
-            )
-        if status in final:
-            state.pop(job, None)  # a job that ended starts afresh
-        else:
-            state[job] = (status, message)

@@ -20,6 +20,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from qmpcontract.generate.mutations_elements import Build, ElementMutations, params_of
+from qmpcontract.generate.mutations_status import StatusMutations
 from qmpcontract.generate.sessions import Sent, SessionStrategies, client, server
 from qmpcontract.model.contract import Contract, Rule
 
@@ -35,7 +36,7 @@ class Mutation:
     session: list[Sent]
 
 
-class Mutator(ElementMutations):
+class Mutator(ElementMutations, StatusMutations):
     """Mutations for the rules of the contracts behind a :class:`SessionStrategies`."""
 
     def __init__(self, sessions: SessionStrategies) -> None:

@@ -16,7 +16,9 @@ random:
   out-of-band response first.
 
 Events the job rules watch (status and terminal events) appear only inside a
-job's life, so they never contradict it.
+job's life, so they never contradict it.  Events the status rules watch
+(``MIGRATION``, ``DEVICE_DELETED``) and the commands whose end they require
+(``migrate``) are never sent at random: sessions have no lives for them.
 """
 
 from __future__ import annotations
@@ -140,7 +142,34 @@ def watched_events(gen: MessageStrategies) -> set[str]:
     machine = state_machine(gen)
     if machine is not None:
         watched.add(machine.event)
+    for rule in _status_rules(gen):
+        watched.add(rule["event"])
     return watched
+
+
+def _status_rules(gen: MessageStrategies) -> list[Any]:
+    """The parameters of the contracts' ``status-machine`` and ``terminal-status`` rules."""
+    return [
+        rule.check.params
+        for contract in gen.contracts
+        for rule in contract.rules
+        if rule.check is not None and rule.check.kind in ("status-machine", "terminal-status")
+    ]
+
+
+def watched_commands(gen: MessageStrategies) -> set[str]:
+    """Commands that start an operation the terminal-status rules follow.
+
+    A random session never sends them (nor the events those rules watch): a
+    generated session has no operation lives for them, so their ends would be
+    missing.
+    """
+    return {
+        name
+        for p in _status_rules(gen)
+        if "commands" in p and p.get("required", True)
+        for name in p["commands"]
+    }
 
 
 def set_job_id(arguments: Any, command: Command, job: str, gen: MessageStrategies) -> Any:
@@ -178,7 +207,8 @@ class SessionStrategies:
 
     def __init__(self, gen: MessageStrategies) -> None:
         self.gen = gen
-        self.commands = [c for c in gen.usable_commands() if c not in _NOT_AT_RANDOM]
+        excluded = _NOT_AT_RANDOM | watched_commands(gen)
+        self.commands = [c for c in gen.usable_commands() if c not in excluded]
         self.jobs = job_commands(gen)
         job_set = set(self.jobs)
         self.plain = [c for c in self.commands if c not in job_set]

@@ -72,6 +72,11 @@ def _kind(
 
 
 _STATES = {"type": "array", "items": _NAME, "minItems": 1, "uniqueItems": True}
+_TRANSITIONS = {
+    "type": "object",
+    "additionalProperties": {"type": "array", "items": _NAME, "uniqueItems": True},
+    "minProperties": 1,
+}
 
 _KINDS = (
     # -- protocol (qmp-core) -------------------------------------------------------------
@@ -293,6 +298,73 @@ _KINDS = (
             "additionalProperties": False,
         },
         element_params=(("event", ElementKind.EVENT),),
+    ),
+    # -- operations reported by a status event without a job id (migration, hot-unplug) --
+    _kind(
+        "status-machine",
+        Scope.TRANSCRIPT,
+        "The status reported by the given event (one operation at a time, so the event "
+        "carries no id) walks only the allowed transitions; after a final status the next "
+        "one starts a new run.",
+        {
+            "type": "object",
+            "properties": {
+                "event": _NAME,
+                "status_member": _NAME,
+                "initial": _STATES,
+                "final": _STATES,
+                "transitions": _TRANSITIONS,
+            },
+            "required": ["event", "status_member", "initial", "final", "transitions"],
+            "additionalProperties": False,
+        },
+        element_params=(("event", ElementKind.EVENT),),
+    ),
+    _kind(
+        "terminal-status",
+        Scope.TRANSCRIPT,
+        "Every successful start command is followed, anywhere after its request, by exactly "
+        "one terminal event (the given event, with a final status if 'final' is given; for "
+        "the same id if 'id_argument' is given), or at most one if 'required' is false. "
+        "Judged at the next start, a reset command, or the end of the connection; where the "
+        "transcript proves the operation ended (a 'query' reply with a final status, a new "
+        "run's initial status) a missing one is reported there.",
+        {
+            "type": "object",
+            "properties": {
+                "commands": _NAMES,
+                "event": _NAME,
+                "status_member": _NAME,
+                "final": _STATES,
+                "initial": _STATES,
+                "id_argument": _NAME,
+                "id_member": _NAME,
+                "required": {"type": "boolean"},
+                "unless": _NAME,
+                "reset_by": _NAMES,
+                "announced_only": {"type": "boolean"},
+                "query": {
+                    "type": "object",
+                    "properties": {"command": _NAME, "status_pointer": {"type": "string"}},
+                    "required": ["command", "status_pointer"],
+                    "additionalProperties": False,
+                },
+            },
+            "required": ["commands", "event"],
+            "dependentRequired": {
+                "final": ["status_member"],
+                "initial": ["status_member", "final"],
+                "id_argument": ["id_member"],
+                "id_member": ["id_argument"],
+            },
+            "additionalProperties": False,
+        },
+        element_params=(
+            ("commands", ElementKind.COMMAND),
+            ("event", ElementKind.EVENT),
+            ("reset_by", ElementKind.COMMAND),
+        ),
+        element_scoped=True,
     ),
     # -- changes (diff, review) ----------------------------------------------------------
     _kind(
