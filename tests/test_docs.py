@@ -11,7 +11,7 @@ from pathlib import Path
 from qmpcontract.check.registry import BUILTIN_RULES
 from qmpcontract.contract import load_contracts
 from qmpcontract.diff.catalogue import CHANGES
-from qmpcontract.docsite.rules_page import anchor
+from qmpcontract.docsite.html import anchor
 
 from .conftest import REPO
 

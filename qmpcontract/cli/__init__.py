@@ -14,7 +14,6 @@ from pathlib import Path
 
 from qmpcontract import __version__
 from qmpcontract.cli import (
-    api_index,
     check,
     diff,
     fuzz,
@@ -110,7 +109,6 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_parser(sub)
     history.add_parser(sub)
     review.add_parser(sub)
-    api_index.add_parser(sub)
     release_data.add_parser(sub)
     libvirt_usage.add_parser(sub)
     record.add_parser(sub)

@@ -48,7 +48,6 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "qmpcontract review --repo ~/qemu origin/master...my-branch",
         "qmpcontract review patch.mbox --tree ~/qemu --format email",
     ),
-    "api-index": ("qmpcontract api-index corpus/libvirt-replies/*.replies -o index.json",),
     "release-data": ("qmpcontract release-data list", "qmpcontract release-data list 7.2.22"),
     "release-data list": ("qmpcontract release-data list", "qmpcontract release-data list 7.2.22"),
     "release-data build": (

@@ -2,52 +2,46 @@
 
 ``on_config`` adds the contract pages to the navigation; ``on_files`` adds the
 generated pages: one per contract, the contracts index, the rules reference,
-the compatibility matrix and the CLI reference.  Inputs are all in the
-repository: ``contracts/``, ``examples/``, the golden corpus and
-``docs/data/qemu-api-index.json``.
+the history by QEMU release, the compatibility matrix and the CLI reference;
+``on_page_markdown`` puts real output where a hand-written page asks for it
+(:mod:`qmpcontract.docsite.outputs`).  Inputs are all in the repository:
+``contracts/``, ``examples/``, the golden corpus and the shipped release data.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
+import re
 import subprocess
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 from qmpcontract.contract import load_contracts
 from qmpcontract.diff.compare import Differ
 from qmpcontract.docsite.examples import recorded_examples
+from qmpcontract.docsite.history import history_page, lives
+from qmpcontract.docsite.matrix import release_apis
+from qmpcontract.docsite.outputs import expand
 from qmpcontract.docsite.pages import contract_page, contracts_index, matrix_page
 from qmpcontract.docsite.rules_page import golden_examples, rules_page
+from qmpcontract.docsite.typedocs import Site, usage
 from qmpcontract.model.contract_set import ContractSet
+from qmpcontract.model.frozen_json import thaw
+from qmpcontract.releases import data as release_data
 from qmpcontract.releases.contract import known_rules
 
 REPO = Path(__file__).resolve().parents[2]
-REGENERATE = (
-    "qmpcontract api-index ../shared/corpus/libvirt-replies/*x86_64*.replies "
-    "-o docs/data/qemu-api-index.json"
-)
-COMMANDS = (
-    *("lint", "check", "rules", "kinds", "import", "diff", "history", "review", "api-index"),
-    "release-data",
-)
+_SUBCOMMAND = re.compile(r"^    ([a-z][a-z0-9-]*)(?:\s{2,}|$)")
 
 
 def _contracts() -> ContractSet:
     return load_contracts(REPO / "contracts")
-
-
-def _releases() -> list[dict[str, Any]]:
-    path = REPO / "docs" / "data" / "qemu-api-index.json"
-    if not path.is_file():
-        return []
-    releases: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["releases"]
-    return releases
 
 
 def _change_examples(contracts: ContractSet) -> dict[str, str]:
@@ -65,14 +59,45 @@ def _change_examples(contracts: ContractSet) -> dict[str, str]:
     return examples
 
 
+def _help(command: tuple[str, ...]) -> str:
+    args = [sys.executable, "-m", "qmpcontract", *command, "--help"]
+    done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=REPO)
+    return done.stdout.rstrip()
+
+
+def _subcommands(text: str) -> Iterator[str]:
+    """The subcommands a help text lists under "positional arguments"."""
+    inside = False
+    for line in text.splitlines():
+        if line.startswith("positional arguments"):
+            inside = True
+        elif inside and not line.strip():
+            inside = False
+        elif inside and (found := _SUBCOMMAND.match(line)):
+            yield found.group(1)
+
+
 def _cli_page() -> str:
+    """Every command's ``--help``, found from ``qmpcontract --help`` itself."""
     lines = ["# Command line", "", "Generated from `qmpcontract --help` at build time.", ""]
-    for command in ("", *COMMANDS):
-        args = [sys.executable, "-m", "qmpcontract", *([command] if command else []), "--help"]
-        done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=REPO)
-        title = f"`qmpcontract {command}`" if command else "`qmpcontract`"
-        lines += [f"## {title}", "", "```text", done.stdout.rstrip(), "```", ""]
+    queue: list[tuple[str, ...]] = [()]
+    while queue:
+        command = queue.pop(0)
+        text = _help(command)
+        title = " ".join(("qmpcontract", *command))
+        lines += [f"## `{title}`", "", "```text", text, "```", ""]
+        queue[0:0] = [(*command, sub) for sub in _subcommands(text)]
     return "\n".join(lines) + "\n"
+
+
+def _site(contracts: ContractSet) -> dict[str, Site]:
+    current = contracts.current()
+    types: dict[str, Mapping[str, Any]] = {}
+    for contract in current:
+        plain = thaw(contract.types)
+        types[contract.id] = plain if isinstance(plain, dict) else {}
+    users = usage(current)
+    return {c.id: Site(c.id, types, users) for c in current}
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -90,7 +115,10 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add the generated pages."""
     contracts = _contracts()
-    releases = _releases()
+    data = release_data.load()
+    releases = release_apis(data)
+    history = lives(data)
+    sites = _site(contracts)
     examples = recorded_examples(REPO / "examples" / "qemu-7.2-block-jobs.jsonl")
     generated = {
         "contracts/index.md": contracts_index(contracts),
@@ -100,13 +128,19 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             _change_examples(contracts),
             known_rules(),
         ),
-        "compatibility.md": matrix_page(contracts, releases, REGENERATE),
+        "history.md": history_page(data),
+        "compatibility.md": matrix_page(contracts, releases),
         "reference/cli.md": _cli_page(),
     }
     for contract_id in contracts.ids():
         generated[f"contracts/{contract_id}.md"] = contract_page(
-            contract_id, contracts, examples, releases
+            contract_id, contracts, examples, sites[contract_id], releases, history
         )
     for path, content in generated.items():
         files.append(File.generated(config, path, content=content))
     return files
+
+
+def on_page_markdown(markdown: str, page: Page, **kwargs: Any) -> str:
+    """Real output where a page asks for it."""
+    return expand(markdown, REPO)

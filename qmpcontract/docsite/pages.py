@@ -1,28 +1,28 @@
 """Write the generated pages: one per contract, the contracts index, the compatibility matrix.
 
+A contract page is in the order a reader asks: what the contract is, its rules,
+its commands, events and types (each command and event with the rules that
+govern it, each rule with the elements it governs), what was removed or
+deprecated by QEMU release, then every version with its QEMU range, references
+and changelog, and the releases that satisfy each version.
+
 Everything comes from the loaded contracts, the differ (changelogs), our own real
-recording (example messages) and the compact API index; nothing from outside the
-repository, so the site builds anywhere.
+recording (example messages) and the shipped release data; nothing from outside
+the repository, so the site builds anywhere.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
-from qmpcontract.diff.compare import Differ
-from qmpcontract.docsite.matrix import verdict
-from qmpcontract.docsite.tables import members_table
-from qmpcontract.model.contract import Command, Contract, ErrorClass, Event, Level, Lifecycle
+from qmpcontract.docsite.governs import Element, element_anchor, governed_by, governs
+from qmpcontract.docsite.history import Life
+from qmpcontract.docsite.html import anchor, badge
+from qmpcontract.docsite.matrix import ReleaseApi, matrix_table, missing_lines
+from qmpcontract.docsite.typedocs import Site, members_table, types_section
+from qmpcontract.docsite.versions import party_range, versions_section
+from qmpcontract.model.contract import Command, Contract, ErrorClass, Event, Lifecycle, Rule
 from qmpcontract.model.contract_set import ContractSet
-
-BADGE = {Level.MUST: "must", Level.SHOULD: "should", Level.MAY: "may"}
-
-
-def badge(level: Level) -> str:
-    """An inline badge for a requirement level (styled by docs/stylesheets/extra.css)."""
-    label = "INFO" if level is Level.MAY else level.value
-    return f'<span class="qmp-badge qmp-{BADGE[level]}">{label}</span>'
 
 
 def _life(life: Lifecycle) -> str:
@@ -38,68 +38,46 @@ def _life(life: Lifecycle) -> str:
     return "; ".join(parts)
 
 
-def _references(contract: Contract) -> str:
-    out = []
-    for ref in contract.agreed:
-        title = f"[{ref.title}]({ref.url})" if ref.url else ref.title
-        extra = ", ".join(x for x in (ref.date, ref.commit and f"commit `{ref.commit[:12]}`") if x)
-        out.append(f"- {ref.kind}: {title}" + (f" ({extra})" if extra else ""))
-    return "\n".join(out)
-
-
-def _versions(versions: Sequence[Contract], context: list[Contract]) -> str:
-    lines = ["## Versions", ""]
-    previous: Contract | None = None
-    for contract in versions:
-        span = contract.producer.versions
-        producer = ""
-        if span is not None:
-            producer = " ".join(
-                x
-                for x in (
-                    span.since and f"QEMU {span.since}",
-                    span.until and f"until QEMU {span.until} (excluded)",
-                )
-                if x
-            )
-        lines += [f"### {contract.version} ({contract.status.value})", ""]
-        if producer:
-            lines += [f"Applies from {producer}.", ""]
-        if contract.changes:
-            lines += [contract.changes, ""]
-        if previous is None:
-            lines += ["First version.", ""]
-        else:
-            changes = Differ(context, context).diff(previous, contract)
-            lines += [
-                f"Changes from {previous.version}, as `qmpcontract diff` classifies them:",
-                "",
-            ]
-            for change in sorted(changes, key=lambda c: (c.level.rank, c.element, c.path)):
-                lines.append(f"- {badge(change.level)} `{change.rule_id}` {change.message}")
-            if not changes:
-                lines.append("- no wire-visible change")
-            lines.append("")
-        previous = contract
-    return "\n".join(lines) + "\n"
+def _governs_cell(elements: Sequence[Element], contract: Contract) -> str:
+    commands = {("command", c.name) for c in contract.commands}
+    events = {("event", e.name) for e in contract.events}
+    chosen = set(elements)
+    if commands and events and chosen == commands | events:
+        return "every command and event"
+    if commands and chosen == commands:
+        return "every command"
+    if events and chosen == events:
+        return "every event"
+    return ", ".join(f"[`{e[1]}`](#{element_anchor(e)})" for e in elements)
 
 
 def _rules(contract: Contract) -> str:
+    table = governs(contract)
     lines = [
         f"## Rules ({contract.version})",
         "",
-        "| Rule | Level | Category | Obliges | Statement | Checked by |",
-        "|---|---|---|---|---|---|",
+        "Each rule's id links to its entry in the [rules reference](../reference/rules.md), "
+        "with what the checker prints when it is broken.",
+        "",
+        "| Rule | Level | Statement | Governs | Checked by |",
+        "|---|---|---|---|---|",
     ]
     for rule in contract.rules:
         check = f"machine: `{rule.check.kind}`" if rule.check else "review only"
-        anchor = rule.id.replace("/", "-")
         lines.append(
-            f"| [`{rule.id}`](../reference/rules.md#{anchor}) | {badge(rule.level)} "
-            f"| {rule.category.value} | {rule.party.value} | {rule.statement.replace('|', '/')} "
+            f'| <span id="{anchor(rule.id)}"></span>'
+            f"[`{rule.id}`](../reference/rules.md#{anchor(rule.id)}) | {badge(rule.level)} "
+            f"| {rule.statement.replace('|', '/')} | {_governs_cell(table[rule.id], contract)} "
             f"| {check} |"
         )
     return "\n".join(lines) + "\n\n"
+
+
+def _rule_list(rules: Sequence[Rule]) -> list[str]:
+    if not rules:
+        return []
+    items = ", ".join(f"{badge(r.level)} [`{r.id}`](#{anchor(r.id)})" for r in rules)
+    return [f"**Rules:** {items}", ""]
 
 
 def _example(title: str, texts: Sequence[str]) -> str:
@@ -113,19 +91,33 @@ def _example(title: str, texts: Sequence[str]) -> str:
     )
 
 
-def _command(command: Command, contract: Contract, examples: Mapping[str, Sequence[str]]) -> str:
-    lines = [f"### `{command.name}`", "", command.summary, "", _life(command.lifecycle) + ".", ""]
-    lines += [
+def _command(
+    command: Command,
+    rules: Sequence[Rule],
+    site: Site,
+    examples: Mapping[str, Sequence[str]],
+) -> str:
+    lines = [
+        f"### `{command.name}` {{ #{element_anchor(('command', command.name))} }}",
+        "",
+        command.summary,
+        "",
+        _life(command.lifecycle) + ".",
+        "",
+        *_rule_list(rules),
         "**Arguments**",
         "",
-        members_table(command.arguments, contract.types, "No arguments."),
+        members_table(command.arguments, site, "No arguments."),
+        "**Returns**",
+        "",
+        members_table(command.returns, site, "An empty object."),
     ]
-    lines += ["**Returns**", "", members_table(command.returns, contract.types, "An empty object.")]
     errors = ", ".join(f"`{e}`" for e in command.errors) or "none listed"
     lines += [f"**Error classes:** {errors}", ""]
     if command.job is not None:
         ends = ", ".join(
-            f"`{e.event}` (job id in `{e.id_member}`)" for e in command.job.terminal_events
+            f"[`{e.event}`](#{element_anchor(('event', e.event))}) (job id in `{e.id_member}`)"
+            for e in command.job.terminal_events
         )
         sources = ", ".join(f"`{p}`" for p in command.job.id_from)
         lines += [
@@ -137,10 +129,22 @@ def _command(command: Command, contract: Contract, examples: Mapping[str, Sequen
     return "\n".join(lines)
 
 
-def _event(event: Event, contract: Contract, examples: Mapping[str, Sequence[str]]) -> str:
-    lines = [f"### `{event.name}`", "", event.summary, "", _life(event.lifecycle) + ".", ""]
-    lines += ["**Data**", "", members_table(event.data, contract.types, "No data.")]
-    lines.append(_example("A real event (QEMU 7.2)", examples.get(event.name, ())))
+def _event(
+    event: Event, rules: Sequence[Rule], site: Site, examples: Mapping[str, Sequence[str]]
+) -> str:
+    lines = [
+        f"### `{event.name}` {{ #{element_anchor(('event', event.name))} }}",
+        "",
+        event.summary,
+        "",
+        _life(event.lifecycle) + ".",
+        "",
+        *_rule_list(rules),
+        "**Data**",
+        "",
+        members_table(event.data, site, "No data."),
+        _example("A real event (QEMU 7.2)", examples.get(event.name, ())),
+    ]
     return "\n".join(lines)
 
 
@@ -169,35 +173,60 @@ def _errors(errors: Sequence[ErrorClass]) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def _compatibility(versions: Sequence[Contract], releases: Sequence[Mapping[str, Any]]) -> str:
-    if not releases:
-        return ""
+def _removed(versions: Sequence[Contract], lives: Sequence[Life]) -> str:
+    """The contract's commands and events that were removed or deprecated, by QEMU release."""
+    latest = versions[-1]
+    current = {(k, e.name): e.lifecycle for k, els in _elements(latest) for e in els}
+    every = {(k, e.name): None for c in versions for k, els in _elements(c) for e in els}
+    by_name = {(life.kind, life.name): life for life in lives}
     lines = [
-        "## Compatibility with QEMU releases",
+        "## Removed and deprecated",
         "",
-        "Computed from the real introspection of each release (x86_64); see "
-        "[the matrix](../compatibility.md).",
+        "The commands and events of any version of this contract that were removed or "
+        "deprecated: as the contract says, and by QEMU release as the release data shows "
+        "(see [History by QEMU release](../history.md)).",
         "",
-        "| QEMU | " + " | ".join(str(c.version) for c in versions) + " |",
-        "|---|" + "---|" * len(versions),
+        "| Name | In the contract | QEMU releases |",
+        "|---|---|---|",
     ]
-    for release in releases:
-        cells = [verdict(c, release).symbol for c in versions]
-        lines.append(f"| {release['version']} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    shown = 0
+    for key in every:
+        data = by_name.get(key)
+        now = current.get(key)
+        said = _life(now) if now else f"dropped after {_last_version(versions, key)}"
+        ended = now is None or now.deprecated or now.removed or now.status.value == "removed"
+        if not ended and (data is None or (data.deprecated is None and data.removed is None)):
+            continue
+        releases = data.text() if data else "in no release of the data"
+        lines.append(f"| `{key[1]}` ({key[0]}) | {said} | {releases} |")
+        shown += 1
+    if not shown:
+        lines.append("| none | | |")
+    return "\n".join(lines) + "\n\n"
+
+
+def _elements(contract: Contract) -> tuple[tuple[str, Sequence[Command | Event]], ...]:
+    return (("command", contract.commands), ("event", contract.events))
+
+
+def _last_version(versions: Sequence[Contract], key: Element) -> str:
+    having = [c for c in versions for k, els in _elements(c) for e in els if (k, e.name) == key]
+    return str(having[-1].version) if having else "?"
 
 
 def contract_page(
     contract_id: str,
     contracts: ContractSet,
     examples: Mapping[str, Sequence[str]],
-    releases: Sequence[Mapping[str, Any]],
+    site: Site,
+    releases: Sequence[ReleaseApi],
+    lives: Sequence[Life],
 ) -> str:
-    """The page of one contract: every version, rules, commands, events, compatibility."""
+    """The page of one contract, in the order a reader asks (see the module's docstring)."""
     versions = contracts.versions(contract_id)
     latest = versions[-1]
-    context = list(contracts)
-    consumers = ", ".join(p.name for p in latest.consumers)
+    consumers = ", ".join(party_range(p) for p in latest.consumers)
+    rules = governed_by(latest)
     parts = [
         f"# {latest.title}",
         "",
@@ -206,25 +235,35 @@ def contract_page(
         "| | |",
         "|---|---|",
         f"| Status | {latest.status.value} |",
-        f"| Producer | {latest.producer.name} |",
+        f"| Producer | {party_range(latest.producer)} |",
         f"| Consumers | {consumers} |",
-        f"| Versions | {', '.join(str(c.version) for c in versions)} |",
+        f"| Versions | {', '.join(f'[{c.version}](#version-{c.version})' for c in versions)} |",
         "",
-        "**Where it was agreed**",
-        "",
-        _references(latest),
-        "",
-        _versions(versions, context),
         _rules(latest),
     ]
     if latest.commands:
         parts += ["## Commands", ""]
-        parts += [_command(c, latest, examples) for c in latest.commands]
+        parts += [
+            _command(c, rules.get(("command", c.name), ()), site, examples) for c in latest.commands
+        ]
     if latest.events:
         parts += ["## Events", ""]
-        parts += [_event(e, latest, examples) for e in latest.events]
+        parts += [
+            _event(e, rules.get(("event", e.name), ()), site, examples) for e in latest.events
+        ]
+    parts.append(types_section(latest, site))
     parts.append(_errors(latest.errors))
-    parts.append(_compatibility(versions, releases))
+    parts.append(_removed(versions, lives))
+    parts.append(versions_section(versions, list(contracts)))
+    if releases:
+        parts += [
+            "## Compatibility with QEMU releases",
+            "",
+            "Computed from the release data of each QEMU release (x86_64); see "
+            "[the matrix](../compatibility.md).",
+            "",
+            matrix_table(versions, releases, ""),
+        ]
     return "\n".join(parts)
 
 
@@ -243,44 +282,50 @@ def contracts_index(contracts: ContractSet) -> str:
         latest = versions[-1]
         lines.append(
             f"| [`{contract_id}`]({contract_id}.md) | {latest.title} "
-            f"| {', '.join(str(c.version) for c in versions)} | {latest.status.value} |"
+            f"| {', '.join(str(c.version) for c in reversed(versions))} "
+            f"| {latest.status.value} |"
         )
     return "\n".join(lines) + "\n"
 
 
-def matrix_page(
-    contracts: ContractSet, releases: Sequence[Mapping[str, Any]], regenerate: str
-) -> str:
-    """Contract versions against QEMU releases, with what is missing where."""
-    columns = [c for contract_id in contracts.ids() for c in contracts.versions(contract_id)]
+def matrix_page(contracts: ContractSet, releases: Sequence[ReleaseApi]) -> str:
+    """Contract versions against QEMU releases, one table per contract, with what is missing."""
+    first, last = releases[0].label, releases[-1].label
     lines = [
+        "---",
+        "hide:",
+        "  - toc",
+        "---",
+        "",
         "# Compatibility matrix",
         "",
-        "Which QEMU releases satisfy which contract versions, computed by our own code "
-        "(`qmpcontract.docsite.matrix`) from each release's real `query-qmp-schema` "
-        "reply (libvirt's x86_64 capability probes). A release satisfies a contract "
-        "version when every command, event, argument and member the contract says exists "
-        "in that release is there; a missing element is missing from that release's "
-        "introspection (`qmp_capabilities`, for one, is not listed before 2.8). `n/a`: the "
-        "release is outside the contract's producer range.",
+        f"Which QEMU releases ({len(releases)} releases, {first} to {last}, x86_64) satisfy "
+        "which contract versions, computed by `qmpcontract.docsite.matrix` from the release "
+        "data `qmpcontract check` uses (`qmpcontract/releases/qemu-releases.json`, made from "
+        "libvirt's capability probes of each release and QEMU's QAPI sources by "
+        "`qmpcontract release-data build`). Releases only: development snapshots are left "
+        "out. Consecutive releases with the same verdicts share a row.",
         "",
-        "The index of releases is `docs/data/qemu-api-index.json`, regenerated with "
-        f"`{regenerate}`.",
+        '<span class="qmp-cell qmp-yes">yes</span> every command, event, argument and member '
+        "the contract version says exists in that release is there. "
+        '<span class="qmp-cell qmp-no">no (n)</span> n of them are missing (listed below). '
+        '<span class="qmp-cell qmp-unknown">not introspectable</span> every agreed name is '
+        "there, but the release does not describe some of them, so their members cannot be "
+        "checked: QEMU before 2.5 had no `query-qmp-schema`, and 2.5 to 2.7 leave "
+        "`qmp_capabilities` out of it. "
+        '<span class="qmp-cell qmp-na">n/a</span> the release is outside the contract '
+        "version's producer range.",
         "",
-        "| QEMU | " + " | ".join(f"{c.id} {c.version}" for c in columns) + " |",
-        "|---|" + "---|" * len(columns),
     ]
-    details = []
-    for release in releases:
-        cells = []
-        for contract in columns:
-            result = verdict(contract, release)
-            cells.append(result.symbol)
-            if result.missing:
-                details.append(
-                    f"- QEMU {release['version']}, {contract.ref}: " + "; ".join(result.missing)
-                )
-        lines.append(f"| {release['version']} | " + " | ".join(cells) + " |")
+    details: list[str] = []
+    for contract_id in contracts.ids():
+        versions = contracts.versions(contract_id)
+        lines += [
+            f"## {contract_id}",
+            "",
+            matrix_table(versions, releases, f"contracts/{contract_id}.md"),
+        ]
+        details += missing_lines(versions, releases)
     if details:
-        lines += ["", "## What is missing where", "", *details]
+        lines += ["## What is missing where", "", *details]
     return "\n".join(lines) + "\n"

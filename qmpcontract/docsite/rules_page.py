@@ -13,14 +13,9 @@ from pathlib import Path
 
 from qmpcontract.check.registry import BUILTIN_RULES
 from qmpcontract.diff.catalogue import CHANGES
-from qmpcontract.docsite.pages import badge
+from qmpcontract.docsite.html import anchor, badge, reference_url
 from qmpcontract.model.contract import Contract, Obliged
 from qmpcontract.model.contract_set import ContractSet
-
-
-def anchor(rule_id: str) -> str:
-    """The anchor of a rule's section."""
-    return rule_id.replace("/", "-")
 
 
 def golden_examples(golden: Path) -> dict[str, str]:
@@ -55,7 +50,10 @@ def _contract_rules(contract: Contract, examples: Mapping[str, str]) -> list[str
     lines: list[str] = []
     for crule in contract.rules:
         check = f"machine check `{crule.check.kind}`" if crule.check else "review only"
-        sources = "; ".join(f"[{s.title}]({s.url})" if s.url else s.title for s in crule.sources)
+        sources = "; ".join(
+            f"[{s.title}]({reference_url(s)})" if reference_url(s) else s.title
+            for s in crule.sources
+        )
         lines += [
             f"### `{crule.id}` {{ #{anchor(crule.id)} }}",
             "",
