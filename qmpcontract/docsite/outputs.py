@@ -45,7 +45,7 @@ def run(args: str, repo: Path) -> str:
         raise OutputError(f"qmpcontract {args}: exit status {done.returncode}: {done.stderr}")
     body = (done.stdout + done.stderr).rstrip("\n")
     return (
-        f'```text title="qmpcontract {args}  (exit status {done.returncode})"\n'
+        f'```text title="exit status {done.returncode}"\n'
         f"$ qmpcontract {args}\n{body}\n```"
     )
 
