@@ -186,6 +186,11 @@ def history_page(data: ReleaseData) -> str:
         f"{_short(r.version)}" + (" (QAPI sources)" if r.source == "qapi" else "") for r in used
     )
     lines = [
+        "---",
+        "hide:",
+        "  - navigation",
+        "---",
+        "",
         "# History by QEMU release",
         "",
         "When each QMP command and event appeared in a QEMU release, was deprecated and was "

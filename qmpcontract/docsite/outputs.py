@@ -44,10 +44,7 @@ def run(args: str, repo: Path) -> str:
     if done.returncode not in (0, 1):
         raise OutputError(f"qmpcontract {args}: exit status {done.returncode}: {done.stderr}")
     body = (done.stdout + done.stderr).rstrip("\n")
-    return (
-        f'```text title="exit status {done.returncode}"\n'
-        f"$ qmpcontract {args}\n{body}\n```"
-    )
+    return f'```text title="exit status {done.returncode}"\n$ qmpcontract {args}\n{body}\n```'
 
 
 def include(path: str, repo: Path) -> str:

@@ -57,18 +57,19 @@ def _rules(contract: Contract) -> str:
         f"## Rules ({contract.version})",
         "",
         "Each rule's id links to its entry in the [rules reference](../reference/rules.md), "
-        "with what the checker prints when it is broken.",
+        "with what the checker prints when it is broken; *Governs* links to the commands and "
+        "events it is about, whose sections link back here.",
         "",
-        "| Rule | Level | Statement | Governs | Checked by |",
-        "|---|---|---|---|---|",
+        "| Rule | Statement | Governs |",
+        "|---|---|---|",
     ]
     for rule in contract.rules:
-        check = f"machine: `{rule.check.kind}`" if rule.check else "review only"
+        check = f"machine check `{rule.check.kind}`" if rule.check else "review only"
         lines.append(
-            f'| <span id="{anchor(rule.id)}"></span>'
-            f"[`{rule.id}`](../reference/rules.md#{anchor(rule.id)}) | {badge(rule.level)} "
-            f"| {rule.statement.replace('|', '/')} | {_governs_cell(table[rule.id], contract)} "
-            f"| {check} |"
+            f'| <span class="qmp-rule-anchor" id="{anchor(rule.id)}"></span>'
+            f"[`{rule.id}`](../reference/rules.md#{anchor(rule.id)})<br>{badge(rule.level)} "
+            f"{rule.category.value}, {check} | {rule.statement.replace('|', '/')} "
+            f"| {_governs_cell(table[rule.id], contract)} |"
         )
     return "\n".join(lines) + "\n\n"
 
@@ -228,11 +229,16 @@ def contract_page(
     consumers = ", ".join(party_range(p) for p in latest.consumers)
     rules = governed_by(latest)
     parts = [
+        "---",
+        "hide:",
+        "  - navigation",
+        "---",
+        "",
         f"# {latest.title}",
         "",
         f"`{latest.id}` {latest.version}: {latest.summary}",
         "",
-        "| | |",
+        "| Contract | |",
         "|---|---|",
         f"| Status | {latest.status.value} |",
         f"| Producer | {party_range(latest.producer)} |",
@@ -294,6 +300,7 @@ def matrix_page(contracts: ContractSet, releases: Sequence[ReleaseApi]) -> str:
     lines = [
         "---",
         "hide:",
+        "  - navigation",
         "  - toc",
         "---",
         "",
