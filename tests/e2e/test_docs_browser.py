@@ -74,6 +74,30 @@ OVERFLOW = """Array.from(document.querySelectorAll('article .md-typeset__scrollw
   .filter(e => e.scrollWidth > e.clientWidth + 1).length
   + (document.documentElement.scrollWidth > document.documentElement.clientWidth ? 1000 : 0)"""
 
+# Where a page may link to: this project, QEMU and libvirt, the archives of their mailing
+# lists and patch trackers (where the agreements were made), and the JSON Schema standard.
+# Never a font service, a CDN, or a mirror of QEMU (a QEMU commit links to gitlab.com).
+ALLOWED = (
+    "https://gitlab.com/qmpcontract/qmpcontract",  # repo_url in mkdocs.yml
+    "https://gitlab.com/qemu-project/",
+    "https://www.qemu.org/",
+    "https://wiki.qemu.org/",
+    "https://gitlab.com/libvirt/",
+    "https://libvirt.org/",
+    "https://lists.gnu.org/archive/",
+    "https://lists.nongnu.org/archive/",
+    "https://listman.redhat.com/archives/",
+    "https://lists.libvirt.org/",
+    "http://patchwork.ozlabs.org/",
+    "https://mail-archive.com/",
+    "https://www.mail-archive.com/",
+    "https://go.mail-archive.com/",
+    "https://json-schema.org/",
+)
+URLS = """Array.from(document.querySelectorAll('[href], [src]')).map(e => e.href || e.src)
+  .concat(performance.getEntriesByType('resource').map(e => e.name))
+  .filter(u => /^https?:/.test(u) && !u.startsWith(location.origin))"""
+
 FOREIGN = """performance.getEntriesByType('resource').map(e => e.name)
   .filter(u => !u.startsWith(location.origin))"""
 
@@ -130,6 +154,17 @@ def test_screenshots_and_nothing_from_elsewhere(page: Page, served: str) -> None
         shot = page.call("Page.captureScreenshot", format="png")
         (artifacts / name).write_bytes(base64.b64decode(shot["data"]))
         assert (artifacts / name).stat().st_size > 10_000, name
+
+
+def test_no_third_party_url_in_any_page(page: Page, served: str) -> None:
+    site = built_site()
+    paths = sorted(str(p.parent.relative_to(site)) for p in site.rglob("index.html"))
+    assert len(paths) > 20, paths
+    for path in paths:
+        page.goto(f"{served}/{'' if path == '.' else path + '/'}")
+        foreign = [u for u in page.evaluate(URLS) if not u.startswith(ALLOWED)]
+        assert foreign == [], path
+        assert page.evaluate(FOREIGN) == [], path  # nothing loaded from elsewhere
 
 
 def test_type_tables_with_their_members_linked_from_their_uses(page: Page, served: str) -> None:
