@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from qmpcontract.model.contract import Level, Reference
+from qmpcontract.model.contract import Level, Obliged, Reference
 
 QEMU_COMMIT = "https://gitlab.com/qemu-project/qemu/-/commit/"
 _COMMIT_URL = re.compile(r"/commit/([0-9a-f]{12,40})\b")
@@ -33,6 +33,11 @@ def badge(level: Level) -> str:
     '<span class="qmp-badge qmp-may">MAY</span>'
     """
     return f'<span class="qmp-badge qmp-{level.value.lower()}">{level.value}</span>'
+
+
+def who(party: Obliged) -> str:
+    """Whom a rule obliges, as the pages say it: QEMU, the client, or both sides."""
+    return {"producer": "QEMU", "consumer": "the client"}.get(party.value, "both sides")
 
 
 def reference_url(ref: Reference) -> str | None:

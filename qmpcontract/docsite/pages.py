@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 
 from qmpcontract.docsite.governs import Element, element_anchor, governed_by, governs
 from qmpcontract.docsite.history import Life
-from qmpcontract.docsite.html import anchor, badge
+from qmpcontract.docsite.html import anchor, badge, who
 from qmpcontract.docsite.matrix import ReleaseApi, matrix_table, missing_lines
 from qmpcontract.docsite.typedocs import Site, members_table, types_section
 from qmpcontract.docsite.versions import party_range, versions_section
@@ -68,7 +68,8 @@ def _rules(contract: Contract) -> str:
         lines.append(
             f'| <span class="qmp-rule-anchor" id="{anchor(rule.id)}"></span>'
             f"[`{rule.id}`](../reference/rules.md#{anchor(rule.id)})<br>{badge(rule.level)} "
-            f"{rule.category.value}, {check} | {rule.statement.replace('|', '/')} "
+            f"{rule.category.value}, obliges {who(rule.party)}, {check} "
+            f"| {rule.statement.replace('|', '/')} "
             f"| {_governs_cell(table[rule.id], contract)} |"
         )
     return "\n".join(lines) + "\n\n"

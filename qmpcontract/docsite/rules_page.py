@@ -13,8 +13,8 @@ from pathlib import Path
 
 from qmpcontract.check.registry import BUILTIN_RULES
 from qmpcontract.diff.catalogue import CHANGES
-from qmpcontract.docsite.html import anchor, badge, reference_url
-from qmpcontract.model.contract import Contract, Obliged
+from qmpcontract.docsite.html import anchor, badge, reference_url, who
+from qmpcontract.model.contract import Contract
 from qmpcontract.model.contract_set import ContractSet
 
 
@@ -42,10 +42,6 @@ def _example(text: str | None) -> list[str]:
     ]
 
 
-def _who(party: Obliged) -> str:
-    return {"producer": "QEMU", "consumer": "the client"}.get(party.value, "both sides")
-
-
 def _contract_rules(contract: Contract, examples: Mapping[str, str]) -> list[str]:
     lines: list[str] = []
     for crule in contract.rules:
@@ -57,7 +53,7 @@ def _contract_rules(contract: Contract, examples: Mapping[str, str]) -> list[str
         lines += [
             f"### `{crule.id}` {{ #{anchor(crule.id)} }}",
             "",
-            f"{badge(crule.level)} ({crule.category.value}, obliges {_who(crule.party)}, "
+            f"{badge(crule.level)} ({crule.category.value}, obliges {who(crule.party)}, "
             f"{check}) {crule.statement}",
             "",
         ]
@@ -93,7 +89,7 @@ def rules_page(
         lines += [
             f"### `{rule.id}` {{ #{anchor(rule.id)} }}",
             "",
-            f"{badge(rule.level)} ({rule.category.value}, obliges {_who(rule.party)}) "
+            f"{badge(rule.level)} ({rule.category.value}, obliges {who(rule.party)}) "
             f"{rule.statement}",
             "",
         ]

@@ -237,7 +237,8 @@ def test_the_matrix(page: Page, served: str) -> None:
     assert labels[0] == "1.0" and labels[-1].endswith("to 10.2"), labels
     intro = page.evaluate("document.querySelector('article p').textContent")
     assert "(35 releases, 1.0 to 10.2, x86_64)" in intro and "snapshots are left out" in intro
-    assert ["1.5 to 2.7", "not introspectable", "not introspectable"] in rows, rows
+    early = [row for row in rows if row[0] == "1.5 to 2.7"]  # no qmp_capabilities to check
+    assert early and set(early[0][1:]) == {"not introspectable"}, rows
     colours = page.evaluate(
         "['qmp-yes', 'qmp-no', 'qmp-unknown'].map(c => { const s = document.createElement('span');"
         " s.className = 'qmp-cell ' + c; document.body.append(s);"
@@ -253,7 +254,9 @@ def test_real_outputs_on_the_pages(page: Page, served: str) -> None:
         "Array.from(document.querySelectorAll('article pre')).map(p => p.textContent)"
     )
     assert any("qemu-7.2-block-jobs.jsonl: 61 messages" in b and "0 findings" in b for b in blocks)
-    assert any("MUST [block-jobs/terminal-event] stream job 'stream1'" in b for b in blocks)
+    assert any(
+        "MUST [block-jobs/terminal-event]" in b and "stream job 'stream1'" in b for b in blocks
+    )
     for path in ("guides/review-a-patch/", "reference/diff/"):
         page.goto(f"{served}/{path}")
         text = page.evaluate("document.querySelector('article').textContent")
