@@ -31,6 +31,7 @@ from qmpcontract.docsite.outputs import expand
 from qmpcontract.docsite.pages import contract_page, contracts_index, matrix_page
 from qmpcontract.docsite.rules_page import golden_examples, rules_page
 from qmpcontract.docsite.typedocs import Site, usage
+from qmpcontract.libvirt.usage import load_usage
 from qmpcontract.model.contract_set import ContractSet
 from qmpcontract.model.frozen_json import thaw
 from qmpcontract.releases import data as release_data
@@ -129,7 +130,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             known_rules(),
         ),
         "history.md": history_page(data),
-        "compatibility.md": matrix_page(contracts, releases),
+        "compatibility.md": matrix_page(
+            contracts, releases, [libvirt.version for libvirt in load_usage()]
+        ),
         "reference/cli.md": _cli_page(),
     }
     for contract_id in contracts.ids():

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from qmpcontract.docsite.governs import Element, element_anchor, governed_by, governs
 from qmpcontract.docsite.history import Life
 from qmpcontract.docsite.html import anchor, badge, who
+from qmpcontract.docsite.libvirt_matrix import libvirt_table
 from qmpcontract.docsite.matrix import ReleaseApi, matrix_table, missing_lines
 from qmpcontract.docsite.typedocs import Site, members_table, types_section
 from qmpcontract.docsite.versions import party_range, versions_section
@@ -295,8 +296,13 @@ def contracts_index(contracts: ContractSet) -> str:
     return "\n".join(lines) + "\n"
 
 
-def matrix_page(contracts: ContractSet, releases: Sequence[ReleaseApi]) -> str:
-    """Contract versions against QEMU releases, one table per contract, with what is missing."""
+def matrix_page(
+    contracts: ContractSet, releases: Sequence[ReleaseApi], libvirts: Sequence[str] = ()
+) -> str:
+    """Contract versions against QEMU releases, one table per contract, with what is missing.
+
+    With *libvirts* (libvirt releases), libvirt against QEMU through the contracts too.
+    """
     first, last = releases[0].label, releases[-1].label
     lines = [
         "---",
@@ -334,6 +340,19 @@ def matrix_page(contracts: ContractSet, releases: Sequence[ReleaseApi]) -> str:
             matrix_table(versions, releases, f"contracts/{contract_id}.md"),
         ]
         details += missing_lines(versions, releases)
+    if libvirts:
+        lines += [
+            "## libvirt and QEMU",
+            "",
+            "Each libvirt release of the shipped usage data against each QEMU release, through "
+            "the contracts: for each contract, the newest version whose producer range holds "
+            "the QEMU release and whose consumer range holds the libvirt release (a version "
+            "that names no libvirt range holds every one), and that QEMU release's verdict on "
+            "all of them. The contracts do not say which QEMU releases a libvirt release "
+            "supports (libvirt's own minimum): a row says what the agreed contracts promise.",
+            "",
+            libvirt_table(contracts, libvirts, releases),
+        ]
     if details:
         lines += ["## What is missing where", "", *details]
     return "\n".join(lines) + "\n"

@@ -68,6 +68,10 @@ def versions_section(versions: Sequence[Contract], context: list[Contract]) -> s
         if contract.agreed:
             lines += ["**Where it was agreed**", ""]
             lines += [reference_line(ref) for ref in contract.agreed] + [""]
+        for consumer in contract.consumers:
+            if consumer.agreed:
+                lines += [f"**Where {party_range(consumer)} relies on it**", ""]
+                lines += [reference_line(ref) for ref in consumer.agreed] + [""]
         before = previous.get(contract.version)
         if before is None:
             lines += ["First version.", ""]
