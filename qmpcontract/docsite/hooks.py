@@ -14,7 +14,7 @@ import itertools
 import re
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +30,9 @@ from qmpcontract.docsite.matrix import release_apis
 from qmpcontract.docsite.outputs import expand
 from qmpcontract.docsite.pages import contract_page, contracts_index, matrix_page
 from qmpcontract.docsite.rules_page import golden_examples, rules_page
-from qmpcontract.docsite.typedocs import Site, usage
+from qmpcontract.docsite.typedocs import sites_of
 from qmpcontract.libvirt.usage import load_usage
 from qmpcontract.model.contract_set import ContractSet
-from qmpcontract.model.frozen_json import thaw
 from qmpcontract.releases import data as release_data
 from qmpcontract.releases.contract import known_rules
 
@@ -91,16 +90,6 @@ def _cli_page() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _site(contracts: ContractSet) -> dict[str, Site]:
-    current = contracts.current()
-    types: dict[str, Mapping[str, Any]] = {}
-    for contract in current:
-        plain = thaw(contract.types)
-        types[contract.id] = plain if isinstance(plain, dict) else {}
-    users = usage(current)
-    return {c.id: Site(c.id, types, users) for c in current}
-
-
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Put every contract page in the navigation."""
     contracts = _contracts()
@@ -119,7 +108,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     data = release_data.load()
     releases = release_apis(data)
     history = lives(data)
-    sites = _site(contracts)
+    sites = sites_of(contracts.current())
     examples = recorded_examples(REPO / "examples" / "qemu-7.2-block-jobs.jsonl")
     generated = {
         "contracts/index.md": contracts_index(contracts),

@@ -169,6 +169,16 @@ def usage(contracts: Sequence[Contract]) -> dict[tuple[str, str], tuple[str, ...
     return {key: tuple(value) for key, value in found.items()}
 
 
+def sites_of(contracts: Sequence[Contract]) -> dict[str, Site]:
+    """The :class:`Site` of each contract's page, for the newest versions *contracts*."""
+    types: dict[str, Mapping[str, Any]] = {}
+    for contract in contracts:
+        plain = thaw(contract.types)
+        types[contract.id] = plain if isinstance(plain, dict) else {}
+    users = usage(contracts)
+    return {c.id: Site(c.id, types, users) for c in contracts}
+
+
 def types_section(contract: Contract, site: Site) -> str:
     """The section of every named type of *contract*: what it is, its table, who uses it."""
     types = site.types.get(contract.id, {})
