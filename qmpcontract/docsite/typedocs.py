@@ -188,10 +188,11 @@ def types_section(contract: Contract, site: Site) -> str:
     for name, schema in types.items():
         annotation = _annotation(schema)
         lines += [f"### `{name}` {{ #{type_anchor(name)} }}", ""]
-        about = [f"since {annotation['since']}" if "since" in annotation else ""]
-        about.append(str(annotation.get("note", "")))
-        if any(about):
-            lines += ["; ".join(x for x in about if x).capitalize() + ".", ""]
+        about = [f"Since {annotation['since']}" if "since" in annotation else ""]
+        about.append(str(annotation.get("note", "")).rstrip("."))
+        text = "; ".join(x for x in about if x)
+        if text:
+            lines += [text[:1].upper() + text[1:] + ".", ""]
         if isinstance(schema, Mapping) and isinstance(schema.get("enum"), list):
             lines.append(_values_table(schema))
         else:

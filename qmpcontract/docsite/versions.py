@@ -2,7 +2,7 @@
 
 A version's changelog is its own ``changes`` text, then what ``qmpcontract
 diff`` finds between it and the version before (wire-visible changes), then
-how its rules changed (added, removed, level, statement, machine check).
+how its rules changed (added, removed, level, whom it obliges, statement, machine check).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Sequence
 
 from qmpcontract.diff.compare import Differ
-from qmpcontract.docsite.html import anchor, badge, reference_line
+from qmpcontract.docsite.html import anchor, badge, reference_line, who
 from qmpcontract.model.contract import Contract, Party
 
 
@@ -40,6 +40,8 @@ def rule_changes(old: Contract, new: Contract) -> list[str]:
             continue
         if was.level is not rule.level:
             lines.append(f"- rule {link}: level {badge(was.level)} -> {badge(rule.level)}")
+        if was.party is not rule.party:
+            lines.append(f"- rule {link}: now obliges {who(rule.party)}")
         if was.statement != rule.statement:
             lines.append(f"- rule {link}: statement reworded")
         if was.check != rule.check:
