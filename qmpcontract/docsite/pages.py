@@ -204,7 +204,7 @@ def _removed(versions: Sequence[Contract], lives: Sequence[Life]) -> str:
         lines.append(f"| `{key[1]}` ({key[0]}) | {said} | {releases} |")
         shown += 1
     if not shown:
-        lines.append("| none | | |")
+        lines[-2:] = ["No command or event of this contract was removed or deprecated.", ""]
     return "\n".join(lines) + "\n\n"
 
 
