@@ -66,6 +66,17 @@ def test_the_matrix_says_not_introspectable_and_collapses_rows() -> None:
     assert labels == ["1.0", "1.5 to 2.7", "2.8 to 10.2"], labels
 
 
+def test_members_are_judged_by_their_own_lifecycle() -> None:
+    releases = {r.label: r for r in release_apis(release_data.load())}
+    migration = CONTRACTS.latest("migration")
+    hotplug = CONTRACTS.latest("device-hotplug")
+    assert migration is not None and hotplug is not None
+    # 'blk', 'inc', the old compression parameters: removed in 9.1, not asked of 10.0.
+    assert verdict(migration, releases["10.0"]).symbol == "yes"
+    # device_add's schema is incomplete ('gen': false): its arguments are not judged.
+    assert verdict(hotplug, releases["2.8"]).symbol == "yes"
+
+
 def test_rules_and_elements_link_both_ways() -> None:
     latest = CONTRACTS.latest("block-jobs")
     assert latest is not None

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from qmpcontract.check.validators import member_available
 from qmpcontract.docsite.history import names, series
 from qmpcontract.model.contract import Contract, ElementStatus
 from qmpcontract.model.frozen_json import thaw
@@ -118,12 +119,17 @@ def _agreed(schema: object, types: object, version: QemuVersion) -> Members:
     required = set(plain.get("required", []))
     out = {}
     for name, sub in (plain.get("properties") or {}).items():
-        annotation = sub.get("x-qmp", {}) if isinstance(sub, dict) else {}
-        since = annotation.get("since") if isinstance(annotation, dict) else None
-        if since is not None and QemuVersion.parse(since) > version:
-            continue
+        if not member_available(sub.get("x-qmp") if isinstance(sub, dict) else None, version):
+            continue  # not yet, or no longer, in that release (the checker's own judgement)
         out[name] = name in required
     return out
+
+
+def _incomplete(schema: object) -> bool:
+    """True for arguments QEMU's schema lists only in part ('gen': false, device_add)."""
+    plain = thaw(schema)
+    annotation = plain.get("x-qmp") if isinstance(plain, dict) else None
+    return isinstance(annotation, dict) and annotation.get("incomplete") is True
 
 
 def verdict(contract: Contract, release: ReleaseApi) -> Verdict:
@@ -146,7 +152,12 @@ def verdict(contract: Contract, release: ReleaseApi) -> Verdict:
             unknown.append(f"command {command.name}")
             continue
         arguments, returned = have
-        for name, required in _agreed(command.arguments, contract.types, version).items():
+        agreed = (
+            {}
+            if _incomplete(command.arguments)
+            else _agreed(command.arguments, contract.types, version)
+        )
+        for name, required in agreed.items():
             if name not in arguments:
                 missing.append(f"{command.name}: argument {name}")
             elif arguments[name] and not required:
