@@ -153,14 +153,14 @@ def test_contract_versions_follow_the_qemu_version() -> None:
     assert refs(QemuVersion(2, 5)) == [
         "block-jobs@2.5.0",
         "device-hotplug@1.0.0",
-        "migration@1.0.0",
+        "migration@1.0.1",
         "qmp-core@1.1.0",
     ]
     assert refs(QemuVersion(7, 2)) == [
         "block-jobs@2.5.0",
         "device-hotplug@1.0.0",
         "jobs@1.1.2",
-        "migration@1.0.0",
+        "migration@1.0.1",
         "qmp-core@1.1.0",
     ]
     pinned = select_contracts(contracts, QemuVersion(7, 2), {"block-jobs": SemVer(2, 1, 0)})

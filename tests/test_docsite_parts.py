@@ -129,3 +129,13 @@ def test_real_output_markers(tmp_path: Path) -> None:
         expand("<!-- qmpcontract-run: check no/such/file.jsonl -->", REPO)
     with pytest.raises(OutputError):
         expand("<!-- qmpcontract-include: missing.md -->", tmp_path)
+
+
+def test_one_of_two_arguments_is_judged_per_release() -> None:
+    """migrate: 'uri' mandatory until 9.0, then exactly one of 'uri' and 'channels'."""
+    releases = {r.label: r for r in release_apis(release_data.load())}
+    contracts = {c.ref: c for c in load_contracts(REPO / "contracts")}
+    fixed, wrong = contracts["migration@1.0.1"], contracts["migration@1.0.0"]
+    for label in ("2.9", "8.2", "9.0", "10.0"):
+        assert verdict(fixed, releases[label]).missing == (), label
+    assert "migrate: argument uri is mandatory" in verdict(wrong, releases["2.9"]).missing

@@ -117,12 +117,22 @@ def _agreed(schema: object, types: object, version: QemuVersion) -> Members:
     if not isinstance(plain, dict):
         return {}
     required = set(plain.get("required", []))
-    out = {}
-    for name, sub in (plain.get("properties") or {}).items():
-        if not member_available(sub.get("x-qmp") if isinstance(sub, dict) else None, version):
-            continue  # not yet, or no longer, in that release (the checker's own judgement)
-        out[name] = name in required
-    return out
+    available = {
+        name
+        for name, sub in (plain.get("properties") or {}).items()
+        if member_available(sub.get("x-qmp") if isinstance(sub, dict) else None, version)
+    }  # not yet, or no longer, in that release: the checker's own judgement
+    # "exactly one of uri and channels": in a release without channels, uri is mandatory
+    choices = [
+        set(alt.get("required", []))
+        for alt in plain.get("oneOf", [])
+        if isinstance(alt, dict)
+        and set(alt.get("required", [])) <= available
+        and member_available(alt.get("x-qmp"), version)  # an alternative with its own since
+    ]
+    if choices:
+        required |= set.intersection(*choices)
+    return {name: name in required for name in plain.get("properties") or {} if name in available}
 
 
 def _incomplete(schema: object) -> bool:
