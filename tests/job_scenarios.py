@@ -15,6 +15,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .qemu_harness import QEMU, Client, start_recording
@@ -168,10 +169,19 @@ def jobs_session(client: Client) -> None:
 def record_jobs(workdir: Path, output: Path) -> None:
     """Record :func:`jobs_session` with ``qmpcontract record`` in front of a QEMU it starts."""
     make_images(workdir)
+    command = [QEMU, "-machine", "none", "-nodefaults", "-display", "none"]
+    record_session(workdir, output, command, jobs_session)
+
+
+def record_session(
+    workdir: Path, output: Path, command: list[str], session: Callable[[Client], None]
+) -> None:
+    """Record *session* with ``qmpcontract record`` in front of the QEMU *command* starts."""
     listen = workdir / "rec.sock"
+    listen.unlink(missing_ok=True)
     recorder = subprocess.Popen(
         [sys.executable, "-m", "qmpcontract", "record", "-o", str(output), "--listen",
-         str(listen), "--", QEMU, "-machine", "none", "-nodefaults", "-display", "none"],
+         str(listen), "--", *command],
         cwd=workdir,
     )  # fmt: skip
     try:
@@ -183,7 +193,7 @@ def record_jobs(workdir: Path, output: Path) -> None:
         start_recording(mirror, "client side")
         client = Client(listen, mirror)
         try:
-            jobs_session(client)
+            session(client)
         finally:
             client.close()
         recorder.wait(60)
@@ -191,11 +201,3 @@ def record_jobs(workdir: Path, output: Path) -> None:
         if recorder.poll() is None:
             recorder.terminate()
             recorder.wait(30)
-
-
-if __name__ == "__main__":
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as directory:
-        record_jobs(Path(directory), FIXTURE)
-    print(f"wrote {FIXTURE}")

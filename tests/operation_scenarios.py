@@ -22,12 +22,12 @@ in front of a QEMU it starts (q35, TCG, 64 MiB, paused with ``-S``, no guest OS)
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .qemu_harness import QEMU, Client, start_recording
+from .job_scenarios import record_session
+from .qemu_harness import QEMU, Client
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "examples" / "qemu-7.2-migration-source.jsonl"
@@ -114,30 +114,7 @@ def hotplug_session(client: Client) -> None:
 
 def record(workdir: Path, output: Path, session: Callable[[Client], None], *extra: str) -> None:
     """Record *session* with ``qmpcontract record`` in front of a QEMU it starts."""
-    listen = workdir / "rec.sock"
-    listen.unlink(missing_ok=True)
-    recorder = subprocess.Popen(
-        [sys.executable, "-m", "qmpcontract", "record", "-o", str(output), "--listen",
-         str(listen), "--", *MACHINE, *extra],
-        cwd=workdir,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while not listen.exists():
-            assert recorder.poll() is None and time.monotonic() < deadline, "no recorder"
-            time.sleep(0.02)
-        mirror = workdir / "client.jsonl"  # the client's own view, not kept
-        start_recording(mirror, "client side")
-        client = Client(listen, mirror)
-        try:
-            session(client)
-        finally:
-            client.close()
-        recorder.wait(60)
-    finally:
-        if recorder.poll() is None:
-            recorder.terminate()
-            recorder.wait(30)
+    record_session(workdir, output, [*MACHINE, *extra], session)
 
 
 def record_all(workdir: Path, source: Path, destination: Path, hotplug: Path) -> None:

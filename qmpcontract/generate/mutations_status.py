@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from qmpcontract.generate.messages import MessageStrategies
-from qmpcontract.generate.mutations_elements import Build, params_of
+from qmpcontract.generate.mutations_elements import Build, params_of, wrong_first_statuses
 from qmpcontract.generate.sessions import Sent, SessionStrategies, client, server
 from qmpcontract.model.contract import Contract, Rule
 
@@ -24,9 +24,7 @@ class StatusMutations:
 
     def _status_machine(self, contract: Contract, rule: Rule) -> Build | None:
         p = params_of(rule)
-        if p["event"] not in self.gen.usable_events():
-            return None
-        wrong = sorted(set(p["transitions"]) - set(p["initial"]))
+        wrong = wrong_first_statuses(self.gen, p)
         if not wrong:
             return None
 
