@@ -104,3 +104,21 @@ def test_read_text_locates_invalid_utf8(tmp_path: Path) -> None:
 def test_read_text_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputReadError, match="cannot read file"):
         read_text(tmp_path / "nope.json")
+
+
+def test_parse_quickly_is_parse_located_with_a_lazy_source_map() -> None:
+    from qmpcontract.read.located_json import parse_quickly
+
+    for path in sorted((Path(__file__).parent.parent / "contracts").glob("*/*.json")):
+        text = path.read_text(encoding="utf-8")
+        quick, strict = parse_quickly(text, path.name), parse_located(text, path.name)
+        assert quick.value == strict.value and quick.duplicates == ()
+        for pointer in ("/rules/0/id", "/version", "/contract"):
+            assert quick.source.locate(pointer) == strict.source.locate(pointer)
+    # what the C decoder would read otherwise goes through the strict parser
+    assert parse_quickly('{"a": 1, "a": 2}', "d.json").duplicates
+    for text in ("[NaN]", "[1e400]"):
+        with pytest.raises(JsonSyntaxError):
+            parse_quickly(text, "bad.json")
+    deep = "[" * 100_000 + "]" * 100_000  # too deep for the C decoder, not for ours
+    assert isinstance(parse_quickly(deep, "deep.json").value, list)

@@ -23,7 +23,7 @@ from qmpcontract.contract.semantic import semantic_problems
 from qmpcontract.errors import InputError, InputReadError
 from qmpcontract.location import Location
 from qmpcontract.model.contract_set import ContractSet
-from qmpcontract.read.located_json import parse_located, read_text
+from qmpcontract.read.located_json import parse_quickly, read_text
 from qmpcontract.resources import META_SCHEMA_NAME, shipped_contracts_dir
 
 
@@ -75,7 +75,7 @@ def _parse(path: Path) -> tuple[ContractFile, list[Problem]]:
     file = ContractFile(path, display_path(path))
     try:
         text = read_text(path, file.display)
-        file.document = parse_located(text, file.display)
+        file.document = parse_quickly(text, file.display)
     except InputReadError as exc:
         return file, [Problem(exc.location, ProblemCode.FILE_READ, exc.message)]
     except InputError as exc:

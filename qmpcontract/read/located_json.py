@@ -111,13 +111,72 @@ class SourceMap:
         return Location(self.file, pos.line, pos.column, pos.offset, pointer=pointer)
 
 
-@dataclass(frozen=True)
 class LocatedJson:
-    """A parsed JSON document with its source map and duplicate member names."""
+    """A parsed JSON document with its source map and duplicate member names.
 
-    value: object
-    source: SourceMap
-    duplicates: tuple[DuplicateKey, ...]
+    The source map may be made on first use (:func:`parse_quickly`): the value of
+    a valid document comes from the C decoder, and positions are only needed to
+    report a problem.
+    """
+
+    def __init__(
+        self,
+        value: object,
+        source: SourceMap | None,
+        duplicates: tuple[DuplicateKey, ...],
+        text: str = "",
+        file: str = "",
+    ) -> None:
+        self.value = value
+        self.duplicates = duplicates
+        self._source = source
+        self._text, self._file = text, file
+
+    @property
+    def source(self) -> SourceMap:
+        """The source map (made from the text on first use, if it was not yet)."""
+        if self._source is None:
+            self._source = parse_located(self._text, self._file).source
+            self._text = ""
+        return self._source
+
+
+class _NotPlain(ValueError):
+    """A document the C decoder would read otherwise than :func:`parse_located`."""
+
+
+def _no_constant(name: str) -> object:
+    raise _NotPlain(name)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _NotPlain(text)
+    return value
+
+
+def _unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise _NotPlain("duplicate member")
+    return found
+
+
+def parse_quickly(text: str, file: str) -> LocatedJson:
+    """:func:`parse_located`, with the source map made only when a position is asked for.
+
+    A document the C decoder reads exactly as the strict parser does (no duplicate
+    member, no NaN or Infinity, no number out of range) is decoded by it; any other
+    goes through :func:`parse_located`, which reports its errors and duplicates.
+    """
+    try:
+        value = json.loads(
+            text, object_pairs_hook=_unique, parse_constant=_no_constant, parse_float=_finite
+        )
+    except (ValueError, RecursionError):  # _NotPlain, not JSON, too deep: the strict parser
+        return parse_located(text, file)
+    return LocatedJson(value, None, (), text, file)
 
 
 class _Lines:
