@@ -376,3 +376,37 @@ def test_history_with_a_repository_needs_a_name(
     trees = [str(qapi / tag) for tag in ("v8.2.0", "v9.2.0")]
     assert main(["history", *trees, "--repo", str(history)]) == 2
     assert "--repo traces the elements asked about: give a NAME" in capsys.readouterr().err
+
+
+def test_a_single_commit_is_its_own_change(
+    history: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 'review --repo DIR C' reads as 'git show C' does: C^..C
+    sha = _commit(history, "block: change block-job-set-speed argument from 'value' to 'speed'")
+    ranged = main(["review", "--repo", str(history), f"{sha}~1..{sha}"]), capsys.readouterr().out
+    single = main(["review", "--repo", str(history), sha]), capsys.readouterr().out
+    assert single[0] == ranged[0] == 0
+    body = ranged[1].split("\n", 1)[1]  # all but the heading, which names the revisions
+    assert single[1] == f"## QMP review: {sha}^1 -> {sha}\n{body}"
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("no-such-commit", "no-such-commit: no such commit"),
+        ("--output=/tmp/x", "not a revision or range (expected C, A..B or A...B)"),
+        ("HEAD~1..--x", "not a revision or range (expected C, A..B or A...B)"),
+        ("ROOT", "a root commit has no parent to compare with; give a range A..B"),
+    ],
+)
+def test_a_revision_that_is_no_commit_to_review_is_a_clean_error(
+    history: Path, target: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if target == "ROOT":
+        target = subprocess.run(
+            ["git", "-C", str(history), "rev-list", "--max-parents=0", "HEAD"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+    assert main(["review", "--repo", str(history), "--", target]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

@@ -46,6 +46,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "review": (
         "qmpcontract review --repo ~/qemu origin/master...my-branch",
+        "qmpcontract review --repo ~/qemu 228529d1fe",
         "qmpcontract review patch.mbox --tree ~/qemu --format email",
     ),
     "release-data": ("qmpcontract release-data list", "qmpcontract release-data list 7.2.22"),

@@ -32,12 +32,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser = sub.add_parser(
         "review",
         help="a reviewer's checklist for a patch that touches qapi/*.json or contracts/",
-        description="Review a git range (--repo DIR A..B) or a patch/mbox file applied to a "
-        "tree (PATCH --tree DIR): diff the old and new QAPI schemas (or contracts), map each "
-        "change onto the agreed contracts and rules, and print what the patch must also do.",
+        description="Review a commit or a git range (--repo DIR C, or A..B) or a patch/mbox "
+        "file applied to a tree (PATCH --tree DIR): diff the old and new QAPI schemas (or "
+        "contracts), map each change onto the agreed contracts and rules, and print what the "
+        "patch must also do.",
     )
     parser.add_argument(
-        "target", metavar="RANGE|PATCH", help="A..B with --repo, or a patch/mbox file with --tree"
+        "target",
+        metavar="RANGE|PATCH",
+        help="a commit C (its change, C^..C) or a range A..B with --repo, "
+        "or a patch/mbox file with --tree",
     )
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--repo", type=Path, metavar="DIR", help="a git checkout")

@@ -80,11 +80,25 @@ def split_range(repo: Path, spec: str) -> tuple[str, str]:
 
     ``A..B`` is A and B; ``A...B`` is the merge base of A and B, and B (the
     changes on B's side since it forked from A); an end left out is ``HEAD``.
+    A single revision ``C`` is ``C^..C``: the change of that commit, as
+    ``git show C`` gives it (of a merge: what it brought to its first parent).
 
-    :raise InputError: if *spec* is not a range, or A and B have no merge base.
+    :raise InputError: if *spec* names no commit, A and B have no merge base,
+        or a single commit has no parent.
     """
+    if any(part.startswith("-") for part in re.split(r"\.\.\.?", spec)):
+        raise InputError(
+            f"not a revision or range (expected C, A..B or A...B): {spec!r}", Location(str(repo))
+        )
     if ".." not in spec:
-        raise InputError(f"not a range (expected A..B or A...B): {spec!r}", Location(str(repo)))
+        if not _is_commit(repo, spec):
+            raise InputError(f"{spec}: no such commit", Location(str(repo)))
+        if not _is_commit(repo, f"{spec}^1"):
+            raise InputError(
+                f"{spec}: a root commit has no parent to compare with; give a range A..B",
+                Location(str(repo)),
+            )
+        return f"{spec}^1", spec
     symmetric = "..." in spec
     base, head = spec.split("..." if symmetric else "..", 1)
     base, head = base or "HEAD", head or "HEAD"
@@ -93,6 +107,15 @@ def split_range(repo: Path, spec: str) -> tuple[str, str]:
             ["merge-base", base, head], repo, f"{spec}: no merge base of {base} and {head}"
         ).strip()
     return base, head
+
+
+def _is_commit(repo: Path, revision: str) -> bool:
+    """Whether *revision* names a commit in *repo*."""
+    try:
+        git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], repo, revision)
+    except InputError:
+        return False
+    return True
 
 
 def from_git_range(repo: Path, spec: str, workdir: Path | None = None) -> ReviewTrees:
