@@ -6,7 +6,8 @@ in front of a QEMU it starts (q35, TCG, 64 MiB, paused with ``-S``, no guest OS)
 - the migration source: ``query-migrate`` before any migration; the ``events``
   capability on; a migration to ``exec:sleep 2`` cancelled while it runs; one to
   ``exec:exit 0``, which fails; one to ``exec:cat > state.bin``, which completes;
-  each followed by ``query-migrate``; a ``snapshot-save`` (which announces
+  each followed by ``query-migrate`` and by ``query-yank`` until QEMU has
+  cleaned up after it (see ``settle``); a ``snapshot-save`` (which announces
   ``setup`` and ``completed`` too); then a ``migrate`` QEMU 7.2 refuses after a
   completed one and a ``migrate_cancel`` with nothing to cancel;
 - the destination, started with ``-incoming defer``: ``migrate-incoming`` of
@@ -38,6 +39,22 @@ MACHINE = [QEMU, "-machine", "q35", "-accel", "tcg", "-m", "64", "-nodefaults",
 EVENTS_ON = {"capabilities": [{"capability": "events", "state": True}]}
 
 
+def settle(client: Client) -> None:
+    """Wait until QEMU has cleaned up after the migration that just ended.
+
+    The migration thread sends the terminal ``MIGRATION`` event before it
+    cleans up.  A migration or snapshot started in that window crashed QEMU
+    7.2 in CI ("migration_iteration_finish: Unknown ending state 1", then
+    SIGSEGV).  The clean-up ends by unregistering the migration's yank
+    instance, so ``query-yank`` shows when it is over; the number of polls
+    depends on timing, and the fixtures' shape leaves them out.
+    """
+    deadline = time.monotonic() + 30
+    while {"type": "migration"} in client.execute("query-yank", id="settle")["return"]:
+        assert time.monotonic() < deadline, "the migration was never cleaned up"
+        time.sleep(0.02)
+
+
 def source_session(client: Client, state: Path) -> None:
     """Migrations cancelled, failed and completed, each followed by query-migrate."""
     client.execute("qmp_capabilities", id="caps")
@@ -51,15 +68,18 @@ def source_session(client: Client, state: Path) -> None:
     client.execute("migrate_cancel", id="cancel")
     client.wait_event("MIGRATION", status="cancelled")
     client.execute("query-migrate", id="after-cancelled")
+    settle(client)
     # 2. failed: the exec'd command exits at once
     client.execute("migrate", {"uri": "exec:exit 0"}, id="migrate-failed")
     client.wait_event("MIGRATION", status="failed")
     client.execute("query-migrate", id="after-failed")
+    settle(client)
     # 3. completed
     client.execute("migrate-set-parameters", {"max-bandwidth": 1 << 30}, id="bandwidth")
     client.execute("migrate", {"uri": f"exec:cat > {state}"}, id="migrate-completed")
     client.wait_event("MIGRATION", status="completed")
     client.execute("query-migrate", id="after-completed")
+    settle(client)
     # 4. snapshot-save runs the migration code too: MIGRATION 'setup', then 'completed'
     image = {"driver": "file", "filename": "vm.qcow2"}
     client.execute("blockdev-add", {"driver": "qcow2", "node-name": "vm", "file": image},
