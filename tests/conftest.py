@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,18 @@ def _shared_corpus() -> Path:
 
 SHARED_CORPUS = _shared_corpus()
 REGENERATE = os.environ.get("QMPCONTRACT_REGENERATE") == "1"
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run ``git ARGS`` in *repo* under a fixed identity; its standard output."""
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

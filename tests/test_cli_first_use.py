@@ -20,7 +20,7 @@ import pytest
 
 from qmpcontract.cli import main
 
-from .conftest import REPO
+from .conftest import REPO, git
 from .fake_qmp import fake_qmp_thread
 
 
@@ -309,20 +309,11 @@ def test_import_into_a_directory_writes_a_lint_clean_contract(
     assert main(["lint", str(loose)]) == 1
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-        cwd=repo,
-        capture_output=True,
-        check=True,
-    )
-
-
 def _commit_schema(repo: Path, commands: list[str], message: str) -> None:
     schema = "".join(f"{{ 'command': '{name}' }}\n" for name in commands)
     (repo / "qapi" / "qapi-schema.json").write_text(schema, encoding="utf-8")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", message)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
 
 
 def test_review_a_three_dot_range_as_git_means_it(
@@ -331,11 +322,11 @@ def test_review_a_three_dot_range_as_git_means_it(
     repo = tmp_path / "qemu"
     (repo / "qapi").mkdir(parents=True)
     (repo / "VERSION").write_text("7.2.0\n")
-    _git(repo, "init", "-q", "-b", "master")
+    git(repo, "init", "-q", "-b", "master")
     _commit_schema(repo, ["query-foo", "query-old"], "base")
-    _git(repo, "checkout", "-q", "-b", "feature")
+    git(repo, "checkout", "-q", "-b", "feature")
     _commit_schema(repo, ["query-foo", "query-old", "query-bar"], "feature: query-bar")
-    _git(repo, "checkout", "-q", "master")
+    git(repo, "checkout", "-q", "master")
     _commit_schema(repo, ["query-foo"], "master: query-old goes")
     # A...B: what B changed since it forked from A (master's removal is not the patch's).
     assert main(["review", "--repo", str(repo), "master...feature"]) == 0

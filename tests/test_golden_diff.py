@@ -21,7 +21,6 @@ of levels in ``diff/catalogue.py``, say) and review the diff in the same commit.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,7 @@ import pytest
 from qmpcontract.cli import main
 from qmpcontract.diff.catalogue import CHANGES
 
-from .conftest import TEST_CORPUS
+from .conftest import TEST_CORPUS, git
 
 CASES = sorted(p for p in (TEST_CORPUS / "diff").iterdir() if p.is_dir())
 REVIEW_ONLY = {"diff/libvirt-probe-changed"}
@@ -39,25 +38,16 @@ def _kind(case: Path) -> str:
     return "diff/" + case.name.split("--", 1)[0]
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-        cwd=repo,
-        capture_output=True,
-        check=True,
-    )
-
-
 def _review(case: Path, tmp_path: Path) -> list[str]:
     """``review`` arguments for a repository of the case's two trees, one commit each."""
     repo = tmp_path / "qemu"
     (repo / "qapi").mkdir(parents=True)
-    _git(repo, "init", "-q")
+    git(repo, "init", "-q")
     for side in ("old", "new"):
         shutil.copy(case / side / "qapi-schema.json", repo / "qapi" / "qapi-schema.json")
         shutil.copy(case / side / "VERSION", repo / "VERSION")
-        _git(repo, "add", "-A")
-        _git(repo, "commit", "-q", "-m", side)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", side)
     return ["review", "--repo", str(repo), "HEAD~1..HEAD"]
 
 

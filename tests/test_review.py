@@ -9,7 +9,6 @@ checklist.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,30 +22,21 @@ from qmpcontract.diff.compare import Differ
 from qmpcontract.importers.sides import load_side
 from qmpcontract.review.checklist import checklist
 
-
-def _git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
+from .conftest import git
 
 
 @pytest.fixture
 def qemu_repo(shared_corpus: Path, tmp_path: Path) -> Path:
     repo = tmp_path / "qemu"
     (repo / "qapi").mkdir(parents=True)
-    _git(repo, "init", "-q")
+    git(repo, "init", "-q")
     for tag in ("v7.2.0", "v8.2.0"):
         shutil.rmtree(repo / "qapi")
         shutil.copytree(shared_corpus / "qapi" / tag, repo / "qapi")
         (repo / "VERSION").write_text(tag.removeprefix("v") + "\n")
-        _git(repo, "add", "-A")
-        _git(repo, "commit", "-q", "-m", tag)
-        _git(repo, "tag", tag)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", tag)
+        git(repo, "tag", tag)
     return repo
 
 
@@ -76,7 +66,7 @@ def test_review_a_patch_file(
     qemu_repo: Path, shared_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     patch = tmp_path / "0001-qapi-8.2.patch"
-    patch.write_text(_git(qemu_repo, "format-patch", "--stdout", "v7.2.0..v8.2.0"))
+    patch.write_text(git(qemu_repo, "format-patch", "--stdout", "v7.2.0..v8.2.0"))
     tree = tmp_path / "tree"
     (tree / "qapi").parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(shared_corpus / "qapi" / "v7.2.0", tree / "qapi")

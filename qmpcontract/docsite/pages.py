@@ -94,6 +94,21 @@ def _example(title: str, texts: Sequence[str]) -> str:
     )
 
 
+def _element_head(
+    kind: str, name: str, summary: str, lifecycle: Lifecycle, rules: Sequence[Rule]
+) -> list[str]:
+    """A command's or an event's heading, summary, life and the rules that govern it."""
+    return [
+        f"### `{name}` {{ #{element_anchor((kind, name))} }}",
+        "",
+        summary,
+        "",
+        _life(lifecycle) + ".",
+        "",
+        *_rule_list(rules),
+    ]
+
+
 def _command(
     command: Command,
     rules: Sequence[Rule],
@@ -101,13 +116,7 @@ def _command(
     examples: Mapping[str, Sequence[str]],
 ) -> str:
     lines = [
-        f"### `{command.name}` {{ #{element_anchor(('command', command.name))} }}",
-        "",
-        command.summary,
-        "",
-        _life(command.lifecycle) + ".",
-        "",
-        *_rule_list(rules),
+        *_element_head("command", command.name, command.summary, command.lifecycle, rules),
         "**Arguments**",
         "",
         members_table(command.arguments, site, "No arguments."),
@@ -136,13 +145,7 @@ def _event(
     event: Event, rules: Sequence[Rule], site: Site, examples: Mapping[str, Sequence[str]]
 ) -> str:
     lines = [
-        f"### `{event.name}` {{ #{element_anchor(('event', event.name))} }}",
-        "",
-        event.summary,
-        "",
-        _life(event.lifecycle) + ".",
-        "",
-        *_rule_list(rules),
+        *_element_head("event", event.name, event.summary, event.lifecycle, rules),
         "**Data**",
         "",
         members_table(event.data, site, "No data."),
