@@ -260,17 +260,7 @@ class ElementMutations:
 
     def _job_state_machine(self, contract: Contract, rule: Rule) -> Build | None:
         p = params_of(rule)
-        wrong = wrong_first_statuses(self.gen, p)
-        if not wrong:
-            return None
-
-        def build(draw: st.DrawFn, s: list[Sent]) -> tuple[str, list[Sent]]:
-            status = draw(st.sampled_from(wrong))
-            data = {p["id_member"]: "orphan", p["status_member"]: status}
-            event = draw(self.gen.event(p["event"], data))
-            return f"a job first reports '{status}'", [*s, server(event)]
-
-        return build
+        return wrong_first_status(self.gen, p, "a job", {p["id_member"]: "orphan"})
 
     def _unfinished_job(self) -> Build:
         def build(draw: st.DrawFn, s: list[Sent]) -> tuple[str, list[Sent]]:
@@ -286,8 +276,22 @@ class ElementMutations:
         return build
 
 
-def wrong_first_statuses(gen: MessageStrategies, p: Mapping[str, Any]) -> list[str]:
-    """The statuses a status machine's event may not report first (none if it cannot be sent)."""
+def wrong_first_status(
+    gen: MessageStrategies, p: Mapping[str, Any], subject: str, data: Mapping[str, object]
+) -> Build | None:
+    """A status machine's event (with *data*) first reporting a status no run starts in.
+
+    None if the event cannot be sent or every status may come first.
+    """
     if p.get("event") not in gen.usable_events():
-        return []
-    return sorted(set(p["transitions"]) - set(p["initial"]))
+        return None
+    wrong = sorted(set(p["transitions"]) - set(p["initial"]))
+    if not wrong:
+        return None
+
+    def build(draw: st.DrawFn, s: list[Sent]) -> tuple[str, list[Sent]]:
+        status = draw(st.sampled_from(wrong))
+        event = draw(gen.event(p["event"], {**data, p["status_member"]: status}))
+        return f"{subject} first reports '{status}'", [*s, server(event)]
+
+    return build

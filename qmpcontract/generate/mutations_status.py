@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from qmpcontract.generate.messages import MessageStrategies
-from qmpcontract.generate.mutations_elements import Build, params_of, wrong_first_statuses
+from qmpcontract.generate.mutations_elements import Build, params_of, wrong_first_status
 from qmpcontract.generate.sessions import Sent, SessionStrategies, client, server
 from qmpcontract.model.contract import Contract, Rule
 
@@ -24,16 +24,7 @@ class StatusMutations:
 
     def _status_machine(self, contract: Contract, rule: Rule) -> Build | None:
         p = params_of(rule)
-        wrong = wrong_first_statuses(self.gen, p)
-        if not wrong:
-            return None
-
-        def build(draw: st.DrawFn, s: list[Sent]) -> tuple[str, list[Sent]]:
-            status = draw(st.sampled_from(wrong))
-            event = draw(self.gen.event(p["event"], {p["status_member"]: status}))
-            return f"{p['event']} first reports '{status}'", [*s, server(event)]
-
-        return build
+        return wrong_first_status(self.gen, p, p["event"], {})
 
     def _terminal_status(self, contract: Contract, rule: Rule) -> Build | None:
         """A start QEMU accepts, followed by two terminal events for it."""
